@@ -1,0 +1,1 @@
+"""Alert delivery: the outbox, channels (console, Slack) and the deliverer."""

@@ -1,0 +1,292 @@
+"""Settings: built-in defaults (defaults.toml), one TOML file of the user's, and the environment.
+
+Validated once at start and frozen. Errors name the file and the key, unknown keys are
+rejected, and secrets are read only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+import scrapers
+from monitor.errors import ConfigError
+
+CONFIG_FILENAME = "regwatch.toml"
+DEFAULT_DATABASE_URL = "sqlite:///regwatch.db"
+# These lists are replaced whole by the user's; every other table merges key by key
+# (so a user's [channels.default] replaces that one channel).
+_LIST_SECTIONS = ("sources", "routes")
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+_SECONDS_PER_UNIT = (86400, 3600, 60, 1)
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from ``30``, ``"90s"``, ``"10m"``, ``"1h30m"`` or ``"1d"``."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string such as '30s', '10m', '1h'")
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = _DURATION.match(str(value).strip().lower()) if isinstance(value, str) and value.strip() else None
+    if not match or not any(match.groups()):
+        raise ValueError(f"invalid duration {value!r} (use e.g. 30s, 10m, 1h)")
+    return sum(float(part) * unit for part, unit in zip(match.groups(), _SECONDS_PER_UNIT, strict=True) if part)
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceConfig(_Section):
+    tick: Duration = 15.0
+    lease: Duration = 600.0
+
+
+class FetchConfig(_Section):
+    concurrency: int = Field(10, ge=1, le=500)
+    timeout: Duration = 20.0
+    max_body_bytes: int = Field(10_000_000, ge=1024)
+    per_host_concurrency: int = Field(1, ge=1, le=32)
+    min_host_interval: Duration = 1.0
+    respect_robots_txt: bool = True
+    robots_ttl: Duration = 21600.0
+    contact: str = ""
+    max_detail_fetches: int = Field(40, ge=0)
+
+
+class DeliveryConfig(_Section):
+    max_attempts: int = Field(10, ge=1)
+    backoff: Duration = 30.0
+    max_backoff: Duration = 3600.0
+    batch: int = Field(50, ge=1)
+
+
+class SlackConfig(_Section):
+    base_url: str = "https://slack.com/api/"
+
+
+class ChannelConfig(_Section):
+    kind: Literal["console", "slack"]
+    channel: str | None = None
+
+    @model_validator(mode="after")
+    def _slack_needs_channel(self) -> ChannelConfig:
+        if self.kind == "slack" and not self.channel:
+            raise ValueError("a slack channel needs `channel` (an ID such as C0123ABCD, or #name)")
+        return self
+
+
+class RouteConfig(_Section):
+    name: Identifier
+    categories: list[str] = ["*"]
+    sources: list[str] = ["*"]
+    channels: list[str] = Field(min_length=1)
+    events: list[Literal["new", "updated"]] = ["new", "updated"]
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class SourceConfig(_Section):
+    id: Identifier
+    name: str = ""
+    kind: str
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    detail: str | None = None
+    include_links: list[str] = []
+    exclude_links: list[str] = []
+    interval: Duration = 900.0
+    jitter: Duration = 60.0
+    enabled: bool = True
+    options: dict[str, Any] = {}
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        try:
+            scrapers.get_list_scraper(kind)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        return kind
+
+    @field_validator("detail")
+    @classmethod
+    def _known_detail(cls, detail: str | None) -> str | None:
+        if detail:
+            try:
+                scrapers.get_detail_parser(detail)
+            except KeyError as exc:
+                raise ValueError(exc.args[0]) from None
+        return detail
+
+    @field_validator("include_links", "exclude_links")
+    @classmethod
+    def _valid_patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return patterns
+
+    @field_validator("options")
+    @classmethod
+    def _valid_options(cls, options: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        kind = info.data.get("kind")
+        if kind is None:
+            return options  # the kind itself is invalid and already reported
+        try:
+            scrapers.get_list_scraper(kind).options.model_validate(options)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, error['loc']))}: "
+                + ("unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, "))
+                for error in exc.errors()
+            )
+            raise ValueError(f"{problems} (for kind {kind!r})") from None
+        return options
+
+
+class Config(_Section):
+    service: ServiceConfig = ServiceConfig()
+    fetch: FetchConfig = FetchConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    slack: SlackConfig = SlackConfig()
+    channels: dict[Identifier, ChannelConfig] = {}
+    routes: list[RouteConfig] = []
+    sources: list[SourceConfig] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Config:
+        _require_unique("sources", [source.id for source in self.sources])
+        _require_unique("routes", [route.name for route in self.routes])
+        source_ids = {source.id for source in self.sources}
+        for index, route in enumerate(self.routes):
+            for channel in route.channels:
+                if channel not in self.channels:
+                    raise ValueError(
+                        f"routes[{index}] ({route.name}): unknown channel {channel!r}; defined: {', '.join(sorted(self.channels))}"
+                    )
+            for source in route.sources:
+                if source != "*" and source not in source_ids:
+                    raise ValueError(f"routes[{index}] ({route.name}): unknown source {source!r}")
+        return self
+
+
+def _require_unique(section: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{section}: {name!r} is defined twice")
+        seen.add(name)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated configuration plus what comes from the environment."""
+
+    config: Config
+    path: Path | None
+    database_url: str
+    slack_token: str | None
+
+    @property
+    def origin(self) -> str:
+        return str(self.path) if self.path else "built-in defaults"
+
+
+def default_config_path(explicit: str | os.PathLike[str] | None, env: dict[str, str]) -> Path | None:
+    """``--config PATH``, else ``$REGWATCH_CONFIG``, else ./regwatch.toml when it exists."""
+    if explicit:
+        return Path(explicit)
+    if env.get("REGWATCH_CONFIG"):
+        return Path(env["REGWATCH_CONFIG"])
+    local = Path(CONFIG_FILENAME)
+    return local if local.exists() else None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    config_path = default_config_path(path, env)
+    raw = _defaults()
+    if config_path is not None:
+        raw = merge(raw, _read_toml(config_path))
+    config = _validate(raw, config_path)
+    token = env.get("SLACK_BOT_TOKEN") or None
+    if token is None:
+        slack_channels = [name for name, channel in config.channels.items() if channel.kind == "slack"]
+        if slack_channels:
+            raise ConfigError(
+                f"{config_path or 'built-in defaults'}: channels.{slack_channels[0]}: kind 'slack' needs "
+                "SLACK_BOT_TOKEN in the environment (secrets are never read from the file)"
+            )
+    return Settings(config, config_path, env.get("REGWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL, token)
+
+
+def merge(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(defaults)
+    for key, value in user.items():
+        if key in _LIST_SECTIONS or not (isinstance(value, dict) and isinstance(merged.get(key), dict)):
+            merged[key] = value
+        else:
+            merged[key] = {**merged[key], **value}
+    return merged
+
+
+def _defaults() -> dict[str, Any]:
+    return tomllib.loads(resources.files("monitor").joinpath("defaults.toml").read_text(encoding="utf-8"))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _validate(raw: dict[str, Any], path: Path | None) -> Config:
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(error, raw, path) for error in exc.errors())) from None
+
+
+def _describe(error: dict[str, Any], raw: dict[str, Any], path: Path | None) -> str:
+    location = _key_path(error["loc"], raw)
+    message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+    where = f"{path or 'built-in defaults'}: {location}" if location else f"{path or 'built-in defaults'}"
+    return f"{where}: {message}"
+
+
+def _key_path(location: tuple[Any, ...], raw: dict[str, Any]) -> str:
+    text, node = "", raw
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else {}
+            label = node.get("id") or node.get("name") if isinstance(node, dict) else None
+            text += f" ({label})" if label else ""
+        else:
+            text += f".{part}" if text else str(part)
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+    return text

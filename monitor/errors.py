@@ -1,0 +1,76 @@
+"""The one exception tree of regwatch.
+
+    RegwatchError
+    ├── ConfigError            a config file or environment value is invalid (names key and file)
+    ├── FetchError             a page could not be fetched; carries the URL
+    │   ├── HTTPStatusError    the server answered with an error status
+    │   ├── BodyTooLargeError  the body exceeded fetch.max_body_bytes
+    │   ├── RobotsDeniedError  robots.txt disallows the URL for our User-Agent
+    │   └── TransportError     connection, timeout or protocol failure
+    ├── DecodeError            bytes could not be decoded in any candidate charset
+    ├── ParseError             a page did not have the structure its scraper expects
+    ├── StoreError             the database refused an operation
+    └── DeliveryError          a channel did not accept an alert
+        └── ChannelConfigError the channel itself is misconfigured (bad token, unknown channel);
+                               retrying cannot help until an operator acts
+
+Lower-level errors are wrapped with ``raise ... from exc`` at the edge that meets them,
+so callers catch one family.
+"""
+
+from __future__ import annotations
+
+
+class RegwatchError(Exception):
+    """Base of every error regwatch raises on purpose."""
+
+
+class ConfigError(RegwatchError):
+    pass
+
+
+class FetchError(RegwatchError):
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+
+
+class HTTPStatusError(FetchError):
+    def __init__(self, url: str, status: int, retry_after: float | None = None) -> None:
+        super().__init__(url, f"HTTP {status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
+class BodyTooLargeError(FetchError):
+    pass
+
+
+class RobotsDeniedError(FetchError):
+    pass
+
+
+class TransportError(FetchError):
+    pass
+
+
+class DecodeError(RegwatchError):
+    pass
+
+
+class ParseError(RegwatchError):
+    pass
+
+
+class StoreError(RegwatchError):
+    pass
+
+
+class DeliveryError(RegwatchError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ChannelConfigError(DeliveryError):
+    pass

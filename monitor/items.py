@@ -1,0 +1,180 @@
+"""The typed objects passed between stages: fetch → parse → diff → classify → route → deliver."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Literal
+
+from monitor.charset import Decoded, decode
+from monitor.text import content_hash, normalize, normalize_line
+
+EventKind = Literal["new", "updated"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTTP answer. ``content`` is the raw body; decoding is explicit (see monitor.charset)."""
+
+    url: str
+    final_url: str
+    status: int
+    content: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    fetched_at: datetime
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @cached_property
+    def decoded(self) -> Decoded:
+        return decode(self.content, self.content_type, url=self.url)
+
+    @property
+    def text(self) -> str:
+        return self.decoded.text
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One entry of a list page or feed, as written there."""
+
+    link: str
+    title: str
+    summary: str = ""
+    published_at: datetime | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Article:
+    """What a detail page says about one item, as written there."""
+
+    title: str
+    body: str
+    lead: str = ""
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ItemContent:
+    """Title and body, raw and normalized. Changes are detected on the normalized form."""
+
+    title_raw: str
+    body_raw: str
+
+    @cached_property
+    def title(self) -> str:
+        return normalize_line(self.title_raw)
+
+    @cached_property
+    def body(self) -> str:
+        return normalize(self.body_raw)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return content_hash(self.title, self.body)
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a classifier reads: normalized title and body, with the context relative dates need."""
+
+    title: str
+    body: str
+    published_at: datetime | None = None
+    url: str = ""
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
+class Classification:
+    labels: tuple[str, ...]
+    scores: Mapping[str, float]
+    evidence: Mapping[str, tuple[str, ...]]
+    facts: Mapping[str, Any]
+    model: str
+
+    @property
+    def matters(self) -> bool:
+        return bool(self.labels)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an ``updated`` event changed: field name → (before, after), texts shortened."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    """The payload a channel renders: a snapshot taken when the event happened."""
+
+    key: str
+    event: EventKind
+    item_id: int
+    source_id: str
+    source_name: str
+    title: str
+    url: str
+    published_at: datetime | None
+    categories: tuple[str, ...]
+    scores: Mapping[str, float]
+    evidence: Mapping[str, tuple[str, ...]]
+    facts: Mapping[str, Any]
+    changes: tuple[Change, ...] = ()
+    mentions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready snapshot (stored in the outbox row)."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        data["categories"] = list(self.categories)
+        data["scores"] = dict(self.scores)
+        data["evidence"] = {key: list(value) for key, value in self.evidence.items()}
+        data["facts"] = dict(self.facts)
+        data["changes"] = [asdict(change) for change in self.changes]
+        data["mentions"] = list(self.mentions)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Alert:
+        published = data.get("published_at")
+        return cls(
+            **{
+                **data,
+                "published_at": datetime.fromisoformat(published) if published else None,
+                "categories": tuple(data["categories"]),
+                "evidence": {key: tuple(value) for key, value in data["evidence"].items()},
+                "changes": tuple(Change(**change) for change in data.get("changes", ())),
+                "mentions": tuple(data.get("mentions", ())),
+            }
+        )
+
+
+@dataclass
+class RunReport:
+    """What one poll of one source did; filled in as the poll proceeds and when it is recorded."""
+
+    source_id: str
+    pages: int = 0
+    not_modified: int = 0
+    listed: int = 0
+    new: int = 0
+    updated: int = 0
+    detail_fetches: int = 0
+    postponed: int = 0
+    alerts: int = 0
+    baseline: bool = False
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,150 @@
+"""Database tables. Times are UTC (SQLModel 0.0.50 stores aware datetimes and rejects naive ones).
+
+Domain objects passed between stages live in monitor.items; these are rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JSON_TYPE = JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_column() -> Any:
+    return Field(default=None, sa_column=Column(JSON_TYPE, nullable=False))
+
+
+class SourceRow(SQLModel, table=True):
+    """A configured source, its schedule and its health."""
+
+    __tablename__ = "source"
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=64)
+    url: str
+    enabled: bool = True
+    next_due_at: datetime | None = Field(default=None, index=True)
+    lease_until: datetime | None = None
+    lease_owner: str | None = Field(default=None, max_length=128)
+    baseline_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    last_item_count: int | None = None
+    items_seen: int = 0
+
+
+class FetchStateRow(SQLModel, table=True):
+    """Conditional-GET state of one list page; saved only after the page was fully processed."""
+
+    __tablename__ = "fetch_state"
+
+    url: str = Field(primary_key=True)
+    source_id: str = Field(foreign_key="source.id", index=True, max_length=64)
+    etag: str | None = None
+    last_modified: str | None = None
+    last_status: int | None = None
+    fetched_at: datetime | None = None
+
+
+class ItemRow(SQLModel, table=True):
+    """One press release or article, identified by its canonical URL."""
+
+    __tablename__ = "item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True)
+    link: str
+    source_id: str = Field(foreign_key="source.id", index=True, max_length=64)
+    title: str
+    title_raw: str
+    body: str
+    body_raw: str
+    lead: str = ""
+    published_at: datetime | None = Field(default=None, index=True)
+    modified_at: datetime | None = None
+    content_fingerprint: str = Field(max_length=64)
+    detail_fetched_at: datetime | None = None
+    baseline: bool = False
+    attributes: dict[str, Any] = json_column()
+    first_seen_at: datetime = Field(index=True)
+    updated_at: datetime | None = None
+
+
+class ListingRow(SQLModel, table=True):
+    """An item as one source lists it; its fingerprint tells when that listing changed."""
+
+    __tablename__ = "listing"
+
+    source_id: str = Field(foreign_key="source.id", primary_key=True, max_length=64)
+    item_id: int = Field(foreign_key="item.id", primary_key=True, index=True)
+    fingerprint: str = Field(max_length=64)
+    first_seen_at: datetime
+
+
+class ClassificationRow(SQLModel, table=True):
+    """The latest classification of an item: scores, evidence and facts."""
+
+    __tablename__ = "classification"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    labels: list[str] = json_column()
+    scores: dict[str, float] = json_column()
+    evidence: dict[str, list[str]] = json_column()
+    facts: dict[str, Any] = json_column()
+    model: str = Field(max_length=128)
+    classified_at: datetime
+
+
+class ItemLabelRow(SQLModel, table=True):
+    """One category of an item, for filtering (``regwatch items --category``)."""
+
+    __tablename__ = "item_label"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    category: str = Field(primary_key=True, max_length=64, index=True)
+    score: float
+
+
+class EventRow(SQLModel, table=True):
+    """A new item, or a change to a known one. One per item and content version."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("item_id", "kind", "fingerprint", name="uq_event_item_kind_fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    source_id: str = Field(foreign_key="source.id", max_length=64)
+    kind: str = Field(max_length=16)
+    fingerprint: str = Field(max_length=64)
+    changes: list[dict[str, str]] = json_column()
+    created_at: datetime = Field(index=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """One alert for one channel. Unique ``key``: an event reaches a channel at most once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    route: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    remote_ref: str | None = Field(default=None, max_length=255)
+    payload: dict[str, Any] = json_column()
+    created_at: datetime

@@ -1,0 +1,222 @@
+"""Recording: the outcomes of many polled sources, written together in one transaction.
+
+A poll cycle is hundreds of small outcomes. Written one transaction per source, each costs about
+eight statements (about 1.3 ms of CPU per changed source on SQLite, a network round trip each on
+PostgreSQL); grouped, each statement is one executemany over the rows of every source in the
+batch. A batch is written when it holds ``max_batch`` outcomes, when its oldest outcome has waited
+``max_delay`` seconds, and at the end of a poll. A crash before a write loses nothing: those
+sources stay leased with their ETags unsaved, so they are polled again once the lease expires.
+
+Batches are written in a worker thread, one at a time and in order: the event loop keeps serving
+the network while a batch of a thousand rows is written, instead of stalling every host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from alerts.outbox import OutboxEntry, enqueue, outbox_key
+from monitor import store
+from monitor.errors import RegwatchError
+from monitor.items import Alert, Change, Classification, EventKind, RunReport
+from monitor.jpdates import utcnow
+from monitor.route import Delivery
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event found by a poll, before it has an id."""
+
+    url: str
+    item_id: int | None  # None: the item is new and gets its id when inserted
+    kind: EventKind
+    fingerprint: str
+    changes: tuple[Change, ...]
+    classification: Classification
+    alerts: tuple[tuple[Delivery, Alert], ...]  # alert templates; key and item_id are set when recorded
+
+
+@dataclass
+class SourceOutcome:
+    """Everything one poll of one source has to write (a failed poll: ``report.error`` is set)."""
+
+    report: RunReport
+    next_due_at: datetime
+    unchanged: bool = False  # every page answered 304: only the source row changes
+    inserts: list[dict] = field(default_factory=list)  # new item rows, keyed by "url"
+    updates: list[dict] = field(default_factory=list)  # stored items' new content, keyed by "item_id"
+    listings: dict[str, tuple[int | None, str]] = field(default_factory=dict)  # url → (known id, fingerprint)
+    events: list[EventDraft] = field(default_factory=list)
+    page_states: list[dict] = field(default_factory=list)  # empty when an item was postponed
+
+
+class Recorder:
+    def __init__(self, database: store.Store, *, max_batch: int = 64, max_delay: float = 0.5) -> None:
+        self._store = database
+        self._max_batch = max_batch
+        self._max_delay = max_delay
+        self._pending: list[SourceOutcome] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._writing = asyncio.Lock()
+        self._writes: set[asyncio.Task[None]] = set()
+
+    def add(self, outcome: SourceOutcome) -> None:
+        self._pending.append(outcome)
+        if len(self._pending) >= self._max_batch:
+            self._write_pending()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._max_delay, self._write_pending)
+
+    async def drain(self) -> None:
+        """Write what is pending and wait for every write to finish."""
+        self._write_pending()
+        while self._writes:
+            await asyncio.gather(*self._writes)
+
+    def _write_pending(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if batch:
+            task = asyncio.get_running_loop().create_task(self._write_batch(batch))
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
+
+    async def _write_batch(self, batch: list[SourceOutcome]) -> None:
+        async with self._writing:  # batches are written in the order they were formed
+            try:
+                await asyncio.to_thread(self._write_now, batch)
+            except RegwatchError as exc:
+                # Nothing was committed: the sources stay leased and are polled again later.
+                logger.error("could not record %d poll(s): %s", len(batch), exc)
+                for outcome in batch:
+                    outcome.report.error = outcome.report.error or f"not recorded: {exc}"
+
+    def _write_now(self, batch: list[SourceOutcome]) -> None:
+        with self._store.begin() as connection:
+            _write(connection, batch, utcnow())
+
+
+def _write(connection: Connection, outcomes: list[SourceOutcome], now: datetime) -> None:
+    for failed in (o for o in outcomes if o.report.error):
+        store.finish_failure(connection, failed.report.source_id, next_due_at=failed.next_due_at, error=failed.report.error)
+    succeeded = [o for o in outcomes if not o.report.error]
+    changed = [o for o in succeeded if not o.unchanged]
+    if changed:
+        _write_items(connection, changed, now)
+    store.finish_sources(
+        connection,
+        [
+            {
+                "source_id": o.report.source_id,
+                "next_due_at": o.next_due_at,
+                "now": now,
+                "item_count": o.report.listed if not o.unchanged and o.report.not_modified == 0 else None,
+                "new_items": len(o.inserts),
+            }
+            for o in succeeded
+        ],
+    )
+
+
+def _write_items(connection: Connection, changed: list[SourceOutcome], now: datetime) -> None:
+    first_rows: dict[str, dict] = {}
+    for outcome in changed:
+        for row in outcome.inserts:
+            first_rows.setdefault(row["url"], row)  # two sources finding one new release: the first owns it
+    inserted = store.insert_items(connection, list(first_rows.values()))
+    ids = _item_ids(connection, changed, inserted)
+    store.update_items(connection, [row for o in changed for row in o.updates])
+    store.save_listings(
+        connection,
+        [
+            (o.report.source_id, ids[url], fingerprint)
+            for o in changed
+            for url, (_, fingerprint) in o.listings.items()
+            if url in ids
+        ],
+        now,
+    )
+    _write_events(connection, changed, inserted, now)
+    store.save_fetch_states(connection, [state for o in changed for state in o.page_states])
+    store.finish_sources(
+        connection,
+        [
+            {
+                "source_id": o.report.source_id,
+                "next_due_at": o.next_due_at,
+                "now": now,
+                "item_count": o.report.listed if o.report.not_modified == 0 else None,
+                "new_items": len(o.inserts),
+            }
+            for o in changed
+        ],
+    )
+
+
+def _item_ids(connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, int]) -> dict[str, int]:
+    """Ids of every listed item: inserted now, known before, or inserted meanwhile by another process."""
+    ids = dict(inserted)
+    for outcome in outcomes:
+        ids.update({url: known for url, (known, _) in outcome.listings.items() if known is not None})
+    missing = [url for o in outcomes for url in o.listings if url not in ids]
+    ids.update(store.item_ids(connection, missing))
+    return ids
+
+
+def _write_events(connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, int], now: datetime) -> None:
+    drafts: list[tuple[SourceOutcome, EventDraft, int]] = []
+    new_here: set[str] = set()
+    for outcome in outcomes:
+        for draft in outcome.events:
+            if draft.item_id is not None:
+                drafts.append((outcome, draft, draft.item_id))
+            elif draft.url in inserted and draft.url not in new_here:
+                # Only the outcome whose row was inserted owns a new item's event: two sources
+                # listing the same new release in one batch raise one alert.
+                new_here.add(draft.url)
+                drafts.append((outcome, draft, inserted[draft.url]))
+    for outcome in outcomes:
+        owned = [draft for o, draft, _ in drafts if o is outcome]
+        outcome.report.new = len(outcome.inserts) if outcome.report.baseline else sum(d.kind == "new" for d in owned)
+        outcome.report.updated = sum(d.kind == "updated" for d in owned)
+    if not drafts:
+        return
+    event_ids = store.save_events(
+        connection,
+        [
+            {
+                "item_id": item_id,
+                "source_id": o.report.source_id,
+                "kind": d.kind,
+                "fingerprint": d.fingerprint,
+                "changes": [asdict(change) for change in d.changes],
+                "created_at": now,
+            }
+            for o, d, item_id in drafts
+        ],
+    )
+    store.save_classifications(
+        connection,
+        {item_id: d.classification for _, d, item_id in drafts},
+        now,
+        new_items=all(d.item_id is None for _, d, _ in drafts),
+    )
+    entries: list[OutboxEntry] = []
+    for outcome, draft, item_id in drafts:
+        event_id = event_ids.get((item_id, draft.kind))
+        if event_id is None:
+            continue  # this very event was recorded before (a re-run after a crash)
+        for delivery, template in draft.alerts:
+            alert = replace(template, key=outbox_key(event_id, delivery.channel), item_id=item_id)
+            entries.append(OutboxEntry(event_id, item_id, delivery.route, delivery.channel, alert))
+            outcome.report.alerts += 1
+    enqueue(connection, entries, now)

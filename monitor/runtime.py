@@ -1,0 +1,55 @@
+"""The composition root: settings → store, sources, pipeline, deliverer. CLI and scheduler share it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from typing import TextIO
+
+from alerts.channels import build_channels
+from alerts.deliver import Deliverer
+from monitor import store
+from monitor.classification import load_classifier
+from monitor.config import Settings
+from monitor.fetch import Fetcher
+from monitor.jpdates import utcnow
+from monitor.pipeline import Pipeline
+from monitor.sources import SourceSpec, resolve_all
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: store.Store
+    sources: dict[str, SourceSpec]
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+        """Connect, apply pending migrations, and make the source table match the config."""
+        database = store.Store(settings.database_url)
+        if migrate:
+            database.upgrade()
+        sources = resolve_all(settings.config)
+        with database.begin() as connection:
+            store.sync_sources(connection, [(s.id, s.kind, s.url, s.enabled) for s in sources.values()], utcnow())
+        return cls(settings, database, sources)
+
+    def pipeline(self, fetcher: Fetcher) -> Pipeline:
+        return Pipeline(
+            store=self.store,
+            fetcher=fetcher,
+            config=self.settings.config,
+            sources=self.sources,
+            classifier=load_classifier(),
+            owner=f"{socket.gethostname()}:{os.getpid()}",
+        )
+
+    def fetcher(self) -> Fetcher:
+        return Fetcher(self.settings.config.fetch)
+
+    def deliverer(self, console: TextIO | None = None) -> Deliverer:
+        return Deliverer(self.store, build_channels(self.settings, console), self.settings.config.delivery)
+
+    def close(self) -> None:
+        self.store.dispose()

@@ -1,0 +1,47 @@
+"""Normalize Japanese text for comparison, classification and extraction.
+
+The raw text is always kept next to the normalized one; normalization is lossy on purpose.
+Rules (STACK.md): strip superscript footnote marks (NFKC would glue them to the word as
+digits), NFKC, dash-like characters between digits become ``-``, wave dashes become ``~``,
+runs of blanks collapse. neologdn and jaconv are not used: they delete 〜 and turn
+03－5253 into 03ー5253.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from functools import lru_cache
+
+_FOOTNOTE_MARKS = re.compile("[\u00b9\u00b2\u00b3\u2070-\u2079]")
+_DASH_BETWEEN_DIGITS = re.compile("(?<=[0-9])[\u2010-\u2015\u2212\uff0d\u30fc\u2500\u2501-](?=[0-9])")
+_WAVE_DASHES = re.compile("[\u301c\uff5e\u223c]")
+_BLANKS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def normalize(text: str) -> str:
+    """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks."""
+    text = _FOOTNOTE_MARKS.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _DASH_BETWEEN_DIGITS.sub("-", text)
+    text = _WAVE_DASHES.sub("~", text)
+    lines = (_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+@lru_cache(maxsize=1 << 16)
+def normalize_line(text: str) -> str:
+    """``normalize`` for one-line fields such as titles: every break becomes a space (cached:
+    titles are normalized for the list fingerprint and again for the stored item)."""
+    return " ".join(normalize(text).split())
+
+
+def content_hash(*parts: str) -> str:
+    """A stable fingerprint of normalized text, so layout-only changes are not updates."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()

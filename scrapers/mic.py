@@ -1,0 +1,148 @@
+"""総務省 (MIC): the 報道資料 list pages and the pages of the site's template (press releases,
+会見, 研究会). The 新着情報 feed ``news.rdf`` is read by the generic ``feed`` scraper.
+
+List pages: ``/menu_news/s-news/index.html`` (current month) and ``{YY}{MM}m.html`` archives,
+Shift_JIS, a table in ``div.contentsBody`` whose rows are date / linked title / 担当部局. Several
+releases of one day may share a date cell (rowspan), so a row without a date takes the last one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from lxml.html import HtmlElement
+from pydantic import Field
+
+from monitor.errors import ParseError
+from monitor.items import Article, Page, RawItem
+from monitor.jpdates import jst_date_start, parse_jp_date
+from monitor.text import normalize, normalize_line
+from monitor.urls import absolute_url
+from scrapers.base import NoOptions, block_text, css, detail_parser, first_match, html_tree, inline_text, list_scraper, select_one
+
+_ATTACHMENT = re.compile(r"\.(pdf|xlsx?|xlsm|docx?|csv|zip|pptx?)$", re.I)
+_TITLE_SEPARATORS = re.compile(r"[｜|]")
+_CONTACT_HEADING = re.compile(r"^(連絡先|問い合わせ先|お問い合わせ先|問合せ先)")
+_BUREAU = re.compile(r"(大臣官房|[^\s]{1,12}?(?:局|官房|庁|委員会|本部|研究所))")
+# October 2023's archive is the one month without the "m" suffix.
+_ARCHIVE_EXCEPTIONS = {(2023, 10): "2310.html"}
+
+
+def archive_url(year: int, month: int, base: str = "https://www.soumu.go.jp") -> str:
+    """URL of the monthly 報道資料 archive page for ``year``/``month``."""
+    name = _ARCHIVE_EXCEPTIONS.get((year, month), f"{year % 100:02d}{month:02d}m.html")
+    return f"{base}/menu_news/s-news/{name}"
+
+
+class PressListOptions(NoOptions):
+    archive_months: int = Field(0, ge=0, le=36, description="also poll the previous N monthly archives")
+
+
+def press_list_pages(url: str, options: PressListOptions, today: date) -> list[str]:
+    """The configured page plus the archives of the ``archive_months`` months before ``today``."""
+    base = url.split("/menu_news/", 1)[0]
+    year, month = today.year, today.month
+    pages = [url]
+    for _ in range(options.archive_months):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        pages.append(archive_url(year, month, base))
+    return pages
+
+
+def _content_root(tree: HtmlElement) -> HtmlElement:
+    root = first_match(tree, "div.contentsBody", "#contentsWrapper")
+    return tree if root is None else root
+
+
+@list_scraper("mic_press_list", options=PressListOptions, default_detail="mic_page", page_urls=press_list_pages)
+def parse_press_list(page: Page, options: PressListOptions) -> list[RawItem]:
+    """Rows of the 報道資料 table: date, title linked to the release, 担当部局."""
+    root = _content_root(html_tree(page))
+    items: list[RawItem] = []
+    current_date: date | None = None
+    for row in root.iter("tr"):
+        cells = [cell for cell in row if cell.tag in ("td", "th")]
+        anchor = next((a for a in row.iter("a") if a.get("href")), None)
+        if anchor is None or all(cell.tag == "th" for cell in cells):
+            continue
+        link_cell = next(i for i, cell in enumerate(cells) if any(a is anchor for a in cell.iter("a")))
+        row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell > 0 else None
+        current_date = row_date or current_date
+        later_cells = cells[link_cell + 1 :]
+        bureau = inline_text(later_cells[-1]) if later_cells else ""
+        items.append(
+            RawItem(
+                link=absolute_url(anchor.get("href"), page.final_url),
+                title=inline_text(anchor),
+                published_at=jst_date_start(current_date) if current_date else None,
+                attributes={"bureau": bureau} if bureau else {},
+            )
+        )
+    if not items and select_one(root, "table") is None:
+        raise ParseError(f"{page.url}: no 報道資料 table in the page")
+    return items
+
+
+@detail_parser("mic_page")
+def parse_mic_page(page: Page) -> Article:
+    """A page of soumu.go.jp's template: title, 和暦 date, body, bureau, attachments."""
+    tree = html_tree(page)
+    root = _content_root(tree)
+    body = block_text(root)
+    if not body:
+        raise ParseError(f"{page.url}: the page has no text in div.contentsBody")
+    title = _title(tree, root)
+    normalized_body = normalize(body)
+    published = parse_jp_date(normalized_body[:400])
+    contact = _contact(body)
+    attributes: dict[str, object] = {"attachments": _attachments(root, page.final_url)}
+    if contact:
+        attributes["contact"] = contact
+        bureau = _BUREAU.search(normalize_line(contact.split("\n", 1)[0]))
+        if bureau:
+            attributes["bureau"] = bureau.group(1)
+    return Article(
+        title=title,
+        body=body,
+        lead=_lead(body, title),
+        published_at=jst_date_start(published) if published else None,
+        attributes=attributes,
+    )
+
+
+def _title(tree: HtmlElement, root: HtmlElement) -> str:
+    head_title = inline_text(select_one(tree, "title"))
+    parts = [part.strip() for part in _TITLE_SEPARATORS.split(head_title) if part.strip()]
+    if parts and parts[-1] not in ("総務省", "報道資料"):
+        return parts[-1]
+    for heading in css("h1, h2, h3")(root):
+        text = inline_text(heading)
+        if text and text not in ("報道資料", "総務省"):
+            return text
+    raise ParseError("no title in <title> nor in a heading of div.contentsBody")
+
+
+def _lead(body: str, title: str) -> str:
+    lines = body.split("\n")
+    start = next((i + 1 for i, line in enumerate(lines) if line.strip() == title.strip()), 0)
+    return next((line for line in lines[start:] if len(line) >= 20), "")
+
+
+def _contact(body: str) -> str:
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if _CONTACT_HEADING.match(line.strip()):
+            return "\n".join(lines[index + 1 : index + 6]).strip()
+    return ""
+
+
+def _attachments(root: HtmlElement, base: str) -> list[dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for anchor in css("a[href]")(root):
+        href = anchor.get("href", "")
+        match = _ATTACHMENT.search(href.split("?", 1)[0])
+        if match:
+            url = absolute_url(href, base)
+            found.setdefault(url, {"url": url, "label": inline_text(anchor), "type": match.group(1).lower()})
+    return list(found.values())

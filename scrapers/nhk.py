@@ -1,0 +1,139 @@
+"""NHK News: the RSS category feeds and article pages on both hosts.
+
+NHK moved its articles from ``www3.nhk.or.jp/news/html/YYYYMMDD/k1001….html`` to
+``news.web.nhk/newsweb/na/na-k1001…`` in 2025. Both carry the same article id, so both map to one
+canonical URL and one item: a team following feeds on both hosts gets one alert per story.
+
+Article layouts:
+- www3 (2016-2025): JSON-LD NewsArticle with +09:00 dates; ``h1.content--title``,
+  ``p.content--summary`` (lead), ``section.content--body`` blocks (``h2.body-title``, ``div.body-text``).
+- news.web.nhk (2025+): hashed CSS classes, so nothing is selected by class; ``main h1``, then the
+  date as text 「2026年7月8日6:23」 and 「(…更新)」, then the paragraphs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from monitor.errors import ParseError
+from monitor.items import Article, Page
+from monitor.jpdates import parse_jp_datetime, parse_timestamp
+from monitor.text import normalize_line
+from monitor.urls import canonical_url
+from scrapers.base import block_text, css, detail_parser, first_match, html_tree, inline_text, list_scraper, select_one
+from scrapers.feed import parse_feed
+
+_NHK_HOSTS = ("www3.nhk.or.jp", "www.nhk.or.jp", "news.web.nhk")
+_ARTICLE_ID = re.compile(r"/(?:news/html/\d{8}/|newsweb/(?:sp/)?na/na-)(k\d{14})(?:\.html)?$")
+_UPDATED = re.compile(r"\((.+?)更新\)")
+
+
+def canonical_article_url(url: str) -> str:
+    """One URL per NHK article whichever host or scheme linked it; other URLs canonicalized as usual."""
+    canonical = canonical_url(url)
+    host = canonical.split("/")[2]
+    match = _ARTICLE_ID.search(canonical.split("?", 1)[0])
+    if host in _NHK_HOSTS and match:
+        return f"https://news.web.nhk/newsweb/na/na-{match.group(1)}"
+    return canonical
+
+
+list_scraper("nhk_feed", default_detail="nhk_article", canonicalize=canonical_article_url)(parse_feed)
+
+
+@detail_parser("nhk_article")
+def parse_nhk_article(page: Page) -> Article:
+    """An NHK News article on www3.nhk.or.jp or news.web.nhk: title, lead, body, published and modified."""
+    tree = html_tree(page)
+    for noise in css("button, [class*=share], .module--share, .module--news-flash, .module--hot-trends")(tree):
+        noise.drop_tree()
+    linked_data = _news_article_json_ld(tree)
+    if select_one(tree, "section.module--detail-content") is not None:
+        article = _www3_article(tree)
+    else:
+        article = _newsweb_article(tree)
+    return Article(
+        title=article.title,
+        body=article.body,
+        lead=article.lead,
+        published_at=parse_timestamp(linked_data.get("datePublished")) or article.published_at,
+        modified_at=parse_timestamp(linked_data.get("dateModified")) or article.modified_at,
+        attributes=article.attributes,
+    )
+
+
+def _www3_article(tree: HtmlElement) -> Article:
+    content = select_one(tree, "section.module--detail-content")
+    title = inline_text(select_one(content, "h1.content--title"))
+    if not title:
+        raise ParseError("www3 layout without h1.content--title")
+    summary = select_one(content, "p.content--summary")
+    lead = block_text(summary) if summary is not None else ""
+    sections = [block_text(section) for section in css("section.content--body")(content)]
+    time_node = select_one(content, "p.content--date time")
+    topics = [inline_text(link) for link in css("a.i-word")(content)]
+    return Article(
+        title=title,
+        body="\n".join(part for part in (lead, *sections) if part),
+        lead=lead,
+        published_at=parse_timestamp(time_node.get("datetime")) if time_node is not None else None,
+        attributes={"topics": topics} if topics else {},
+    )
+
+
+def _newsweb_article(tree: HtmlElement) -> Article:
+    heading = first_match(tree, "main h1", "h1")
+    if heading is None:
+        raise ParseError("news.web.nhk layout without a heading in <main>")
+    container = heading.getparent()
+    published = modified = None
+    paragraphs: list[str] = []
+    for child in container:
+        if child is heading:
+            continue
+        text = normalize_line(inline_text(child))
+        updated = _UPDATED.search(text)
+        if updated:
+            modified = parse_jp_datetime(updated.group(1))
+        elif published is None and not css("p")(child) and parse_jp_datetime(text):
+            published = parse_jp_datetime(text)
+        else:
+            paragraphs.extend(block_text(p) for p in css("p")(child))
+    body = "\n".join(p for p in paragraphs if p)
+    if not body:
+        raise ParseError("news.web.nhk layout without paragraphs next to the heading")
+    topics = [inline_text(link) for link in css("a[href*='-topic-']")(tree)]
+    return Article(
+        title=inline_text(heading),
+        body=body,
+        lead=paragraphs[0] if paragraphs else "",
+        published_at=published,
+        modified_at=modified,
+        attributes={"topics": topics} if topics else {},
+    )
+
+
+def _news_article_json_ld(tree: HtmlElement) -> dict[str, Any]:
+    for script in css("script[type='application/ld+json']")(tree):
+        try:
+            data = json.loads(script.text or "")
+        except json.JSONDecodeError:
+            continue
+        for node in _json_ld_nodes(data):
+            if node.get("@type") in ("NewsArticle", "Article", "ReportageNewsArticle"):
+                return node
+    return {}
+
+
+def _json_ld_nodes(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for entry in data:
+            yield from _json_ld_nodes(entry)
+    elif isinstance(data, dict):
+        yield data
+        yield from _json_ld_nodes(data.get("@graph", []))

@@ -1,0 +1,62 @@
+"""Local servers for tests and benchmarks, each run as its own process and stopped by its pid.
+
+A server prints one line ``READY <json>`` on stdout once it listens; ``start`` waits for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[str]
+    info: dict[str, Any]
+
+    @property
+    def port(self) -> int:
+        return int(self.info["port"])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def control(self, method: str, path: str, payload: Any = None) -> Any:
+        response = httpx.request(method, f"{self.url}{path}", json=payload, timeout=10, trust_env=False)
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start(module: str, *arguments: str) -> RunningServer:
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *arguments],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("READY "):
+        process.kill()
+        raise RuntimeError(f"{module} did not start: {line!r}")
+    return RunningServer(process, json.loads(line[len("READY ") :]))

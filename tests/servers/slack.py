@@ -1,0 +1,210 @@
+"""A local server that answers like the Slack Web API, for the real slack-sdk client.
+
+    python -m tests.servers.slack [--token xoxb-test] [--channel regwatch=C0REGWATCH ...]
+
+Implements auth.test, chat.postMessage, conversations.history (with message metadata) and
+conversations.list. Answers as Slack does (STACK.md): HTTP 200 with ``{"ok": true, ...}``; errors
+as HTTP 200 ``{"ok": false, "error": ...}``; rate limits as HTTP 429 with an integer Retry-After.
+
+Control endpoints:
+- ``POST /__faults__`` with a list of faults applied, in order, to the next chat.postMessage calls:
+  ``{"kind": "error", "error": "channel_not_found"}``, ``{"kind": "http500"}``,
+  ``{"kind": "ratelimit", "retry_after": 1}``, ``{"kind": "hang", "seconds": 30}``,
+  ``{"kind": "lost_answer"}`` (the message is posted, then the connection is dropped).
+- ``POST /__mode__`` ``{"down": true}``: every API call answers HTTP 500 until set back.
+- ``GET /__messages__``: every message posted; ``DELETE /__messages__`` clears them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+class Workspace:
+    def __init__(self, token: str, channels: dict[str, str]) -> None:
+        self.token = token
+        self.channels = channels  # name → id
+        self.messages: list[dict[str, Any]] = []
+        self.faults: list[dict[str, Any]] = []
+        self.down = False
+        self.lock = threading.Lock()
+        self._last_ts = 0.0
+
+    def channel_id(self, reference: str) -> str | None:
+        name = reference.lstrip("#")
+        if name in self.channels:
+            return self.channels[name]
+        return reference if reference in self.channels.values() else None
+
+    def next_ts(self) -> str:
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
+
+
+def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+        # delayed ACK (~40 ms), which real servers do not impose.
+        disable_nagle_algorithm = True
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _arguments(self) -> dict[str, Any]:
+            arguments: dict[str, Any] = dict(parse_qsl(urlsplit(self.path).query))
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            if raw:
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    arguments.update(json.loads(raw))
+                else:
+                    arguments.update(parse_qsl(raw.decode("utf-8")))
+            return arguments
+
+        def do_GET(self) -> None:
+            self._dispatch()
+
+        def do_POST(self) -> None:
+            self._dispatch()
+
+        def do_DELETE(self) -> None:
+            if self.path == "/__messages__":
+                with workspace.lock:
+                    workspace.messages.clear()
+                self._json(200, [])
+
+        def _dispatch(self) -> None:
+            path = urlsplit(self.path).path
+            arguments = self._arguments()
+            if path == "/__messages__":
+                with workspace.lock:
+                    self._json(200, list(workspace.messages))
+                return
+            if path == "/__faults__":
+                with workspace.lock:
+                    workspace.faults.extend(arguments.get("faults", []))
+                self._json(200, {"queued": len(workspace.faults)})
+                return
+            if path == "/__mode__":
+                workspace.down = bool(arguments.get("down"))
+                self._json(200, {"down": workspace.down})
+                return
+            if not path.startswith("/api/"):
+                self._json(404, {"ok": False, "error": "unknown_method"})
+                return
+            if workspace.down:
+                self._json(500, {"ok": False, "error": "internal_error"})
+                return
+            if self.headers.get("Authorization") != f"Bearer {workspace.token}":
+                self._json(200, {"ok": False, "error": "invalid_auth"})
+                return
+            method = path[len("/api/") :]
+            handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+            if handler is None:
+                self._json(200, {"ok": False, "error": "unknown_method"})
+                return
+            handler(arguments)
+
+        def _api_auth_test(self, arguments: dict[str, Any]) -> None:
+            self._json(200, {"ok": True, "team": "regwatch-test", "user": "regwatch", "bot_id": "B0REGWATCH"})
+
+        def _api_conversations_list(self, arguments: dict[str, Any]) -> None:
+            channels = [{"id": cid, "name": name, "is_member": True} for name, cid in workspace.channels.items()]
+            self._json(200, {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}})
+
+        def _api_conversations_history(self, arguments: dict[str, Any]) -> None:
+            channel = arguments.get("channel", "")
+            if channel not in workspace.channels.values():
+                self._json(200, {"ok": False, "error": "channel_not_found"})
+                return
+            oldest = float(arguments.get("oldest") or 0)
+            include_metadata = str(arguments.get("include_all_metadata", "")).lower() in ("1", "true")
+            with workspace.lock:
+                found = [m for m in workspace.messages if m["channel"] == channel and float(m["ts"]) > oldest]
+            limit = int(arguments.get("limit") or 100)
+            history = [
+                {k: v for k, v in m.items() if k != "metadata" or include_metadata} | {"type": "message"} for m in reversed(found)
+            ][:limit]
+            self._json(200, {"ok": True, "messages": history, "has_more": False})
+
+        def _api_chat_postMessage(self, arguments: dict[str, Any]) -> None:
+            with workspace.lock:
+                fault = workspace.faults.pop(0) if workspace.faults else None
+            if fault and fault["kind"] == "hang":
+                time.sleep(float(fault.get("seconds", 30)))
+                self.close_connection = True
+                return
+            if fault and fault["kind"] == "http500":
+                self._json(500, {"ok": False, "error": "internal_error"})
+                return
+            if fault and fault["kind"] == "ratelimit":
+                retry_after = str(int(fault.get("retry_after", 1)))
+                self._json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after})
+                return
+            if fault and fault["kind"] == "error":
+                self._json(200, {"ok": False, "error": fault["error"]})
+                return
+            channel = workspace.channel_id(str(arguments.get("channel", "")))
+            if channel is None:
+                self._json(200, {"ok": False, "error": "channel_not_found"})
+                return
+            if not arguments.get("text") and not arguments.get("blocks"):
+                self._json(200, {"ok": False, "error": "no_text"})
+                return
+            blocks = arguments.get("blocks")
+            metadata = arguments.get("metadata")
+            message = {
+                "channel": channel,
+                "ts": None,
+                "text": arguments.get("text", ""),
+                "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+                "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
+                "thread_ts": arguments.get("thread_ts"),
+            }
+            with workspace.lock:
+                message["ts"] = workspace.next_ts()
+                workspace.messages.append(message)
+            if fault and fault["kind"] == "lost_answer":
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            self._json(200, {"ok": True, "channel": channel, "ts": message["ts"], "message": message})
+
+    return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--token", default="xoxb-test")
+    parser.add_argument("--channel", action="append", default=[], help="name=ID")
+    parser.add_argument("--port", type=int, default=0)
+    arguments = parser.parse_args()
+    channels = dict(pair.split("=", 1) for pair in arguments.channel) or {"regwatch": "C0REGWATCH"}
+    server = ThreadingHTTPServer(("127.0.0.1", arguments.port), make_handler(Workspace(arguments.token, channels)))
+    server.daemon_threads = True
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print("READY " + json.dumps({"port": server.server_address[1], "channels": channels}), flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+import logging
+
+import pytest
+
+from monitor.charset import codec_for, declared_charset, decode
+from monitor.errors import DecodeError
+
+NEC_IBM_TEXT = "髙橋と山﨑が①番の㈱で"
+
+
+def test_shift_jis_label_decodes_as_cp932_keeping_nec_ibm_extensions():
+    content = f'<meta charset="Shift_JIS"><p>{NEC_IBM_TEXT}</p>'.encode("cp932")
+    decoded = decode(content)
+    assert NEC_IBM_TEXT in decoded.text
+    assert decoded.encoding == "cp932"
+
+
+def test_http_header_wins_over_meta():
+    content = f'<meta charset="utf-8"><p>{NEC_IBM_TEXT}</p>'.encode("cp932")
+    assert decode(content, "text/html; charset=Shift_JIS").encoding == "cp932"
+
+
+def test_xml_declaration_is_read_from_bytes():
+    content = f'<?xml version="1.0" encoding="Shift_JIS" ?><rdf>{NEC_IBM_TEXT}</rdf>'.encode("cp932")
+    assert declared_charset(content) == "Shift_JIS"
+    assert NEC_IBM_TEXT in decode(content).text
+
+
+def test_wrong_declared_charset_falls_back_and_says_so(caplog):
+    content = f"<p>{NEC_IBM_TEXT}</p>".encode("cp932")
+    with caplog.at_level(logging.WARNING):
+        decoded = decode(content, "text/html; charset=utf-8", url="http://x/")
+    assert NEC_IBM_TEXT in decoded.text
+    assert "declared utf-8 but decodes only as cp932" in caplog.text
+
+
+def test_euc_jp_and_bom():
+    assert decode("行政指導".encode("euc_jp"), "text/html; charset=EUC-JP").text == "行政指導"
+    assert decode(b"\xef\xbb\xbf" + "行政指導".encode()).text == "行政指導"
+
+
+def test_a_few_damaged_bytes_are_replaced_with_a_warning(caplog):
+    content = "行政指導を行いました。".encode("cp932") * 20 + b"\x81"
+    with caplog.at_level(logging.WARNING):
+        decoded = decode(content, "text/html; charset=Shift_JIS", url="http://x/")
+    assert decoded.text.startswith("行政指導を行いました。")
+    assert "undecodable" in caplog.text
+
+
+def test_bytes_that_fit_no_charset_raise_a_clear_error():
+    with pytest.raises(DecodeError, match="not valid in any of"):
+        decode(bytes(range(128, 256)) * 4, url="http://x/broken")
+
+
+def test_unknown_labels_map_to_none():
+    assert codec_for("x-unknown-charset") is None
+    assert codec_for("Windows-31J") == "cp932"

@@ -1,0 +1,118 @@
+import asyncio
+import time
+
+import pytest
+
+from monitor import __version__
+from monitor.config import FetchConfig
+from monitor.errors import BodyTooLargeError, HTTPStatusError, RobotsDeniedError, TransportError
+from monitor.fetch import Fetcher
+
+FAST = {"min_host_interval": 0, "timeout": 5}
+
+
+def fetch(config: FetchConfig, *urls_and_kwargs):
+    async def run():
+        fetcher = Fetcher(config)
+        try:
+            return [await fetcher.get(url, **kwargs) for url, kwargs in urls_and_kwargs]
+        finally:
+            await fetcher.aclose()
+
+    return asyncio.run(run())
+
+
+def test_conditional_get_returns_not_modified_with_the_stored_etag(site):
+    url = site.write("/feed.xml", "<rss/>")
+    (first,) = fetch(FetchConfig(**FAST), (url, {}))
+    assert first.status == 200 and first.etag and first.content == b"<rss/>"
+    (second,) = fetch(FetchConfig(**FAST), (url, {"etag": first.etag, "last_modified": first.last_modified}))
+    assert second.not_modified and second.content == b""
+    assert [r["status"] for r in site.requests() if r["path"] == "/feed.xml"] == [200, 304]
+
+
+def test_user_agent_names_regwatch_and_its_version(site):
+    url = site.write("/a.html", "<p>x</p>")
+    fetch(FetchConfig(**FAST, contact="mailto:ops@example.jp"), (url, {}))
+    agents = {r["user_agent"] for r in site.requests()}
+    assert agents == {f"regwatch/{__version__} (+mailto:ops@example.jp)"}
+
+
+def test_robots_txt_is_respected_and_read_once_per_host(site):
+    site.write("/robots.txt", "User-agent: regwatch\nDisallow: /private/\n\nUser-agent: *\nDisallow: /\n")
+    allowed = site.write("/public/a.html", "ok")
+    denied = site.write("/private/b.html", "secret")
+
+    async def run():
+        fetcher = Fetcher(FetchConfig(**FAST))
+        try:
+            await fetcher.get(allowed)
+            await fetcher.get(allowed)
+            with pytest.raises(RobotsDeniedError, match="disallowed by .*/robots.txt"):
+                await fetcher.get(denied)
+        finally:
+            await fetcher.aclose()
+
+    asyncio.run(run())
+    paths = [r["path"] for r in site.requests()]
+    assert paths.count("/robots.txt") == 1 and "/private/b.html" not in paths
+
+
+def test_unavailable_robots_txt_means_try_later(site):
+    site.respond("/robots.txt", 503)
+    url = site.write("/a.html", "ok")
+    with pytest.raises(RobotsDeniedError, match="HTTP 503; will retry"):
+        fetch(FetchConfig(**FAST), (url, {}))
+
+
+def test_error_status_carries_retry_after(site):
+    site.respond("/busy.html", 429, {"Retry-After": "120"})
+    with pytest.raises(HTTPStatusError) as error:
+        fetch(FetchConfig(**FAST), (site.url + "/busy.html", {}))
+    assert error.value.status == 429 and error.value.retry_after == 120
+
+
+def test_body_size_is_capped_after_decompression(site):
+    url = site.write("/big.html", b"x" * 50_000)  # gzip-compressed to well under the cap on the wire
+    with pytest.raises(BodyTooLargeError, match="exceeds fetch.max_body_bytes = 1024"):
+        fetch(FetchConfig(**FAST, max_body_bytes=1024), (url, {}))
+    assert site.requests()[-1]["status"] == 200
+
+
+def test_unreachable_host_is_a_transport_error():
+    with pytest.raises(TransportError):
+        fetch(FetchConfig(**FAST, respect_robots_txt=False), ("http://127.0.0.1:9/nothing", {}))
+
+
+def test_requests_to_one_host_are_spaced(site):
+    urls = [site.write(f"/p{i}.html", "x") for i in range(3)]
+
+    async def run():
+        fetcher = Fetcher(FetchConfig(timeout=5, min_host_interval=0.3, respect_robots_txt=False))
+        try:
+            started = time.monotonic()
+            await asyncio.gather(*(fetcher.get(url) for url in urls))
+            return time.monotonic() - started
+        finally:
+            await fetcher.aclose()
+
+    assert asyncio.run(run()) >= 0.6
+
+
+def test_redirects_are_followed_and_robots_checked_on_every_hop(site):
+    site.write("/robots.txt", "User-agent: *\nDisallow: /blocked/\n")
+    site.respond("/old.html", 301, {"Location": "/new.html"})
+    site.respond("/to-blocked.html", 302, {"Location": "/blocked/x.html"})
+    new = site.write("/new.html", "moved here")
+    site.write("/blocked/x.html", "secret")
+    (page,) = fetch(FetchConfig(**FAST), (site.url + "/old.html", {}))
+    assert (page.url, page.final_url, page.content) == (site.url + "/old.html", new, b"moved here")
+    with pytest.raises(RobotsDeniedError):
+        fetch(FetchConfig(**FAST), (site.url + "/to-blocked.html", {}))
+
+
+def test_compressed_bodies_arrive_decompressed(site):
+    text = ("総務省は、本日、北陸通信サービス株式会社に対し行政指導を行いました。" * 60).encode("cp932")
+    url = site.write("/release.html", text)
+    (page,) = fetch(FetchConfig(**FAST), (url, {}))
+    assert page.content == text

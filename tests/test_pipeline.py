@@ -1,0 +1,215 @@
+"""The poll pipeline on both databases, against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from monitor.config import load_settings
+from monitor.models import EventRow, ItemRow, OutboxRow, SourceRow
+from monitor.runtime import Runtime
+from tests.conftest import PAGES, LocalSite
+
+LIST = "/menu_news/s-news/index.html"
+GUIDANCE = "/menu_news/s-news/01kiban07_02000099.html"
+SURVEY = "/menu_news/s-news/01gyosei07_02000200.html"
+POPULATION = "/menu_news/s-news/01toukei01_01000300.html"
+
+
+def publish_mic(site: LocalSite) -> None:
+    site.copy("mic/s-news_index.html", LIST)
+    site.copy("mic/press_release_guidance.html", GUIDANCE)
+    site.copy("mic/press_release_cio_survey.html", SURVEY)
+    site.copy("mic/press_release_population.html", POPULATION)
+
+
+@pytest.fixture
+def open_runtime(tmp_path: Path, database_url: str) -> Iterator[Callable[[str], Runtime]]:
+    """Opens a Runtime on a config of the given [[sources]]; closed after the test."""
+    opened: list[Runtime] = []
+
+    def open_with(sources: str) -> Runtime:
+        config = tmp_path / "regwatch.toml"
+        config.write_text('[fetch]\nmin_host_interval = "0s"\ntimeout = "5s"\n' + sources, encoding="utf-8")
+        opened.append(Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": database_url})))
+        return opened[-1]
+
+    yield open_with
+    for runtime in opened:
+        runtime.close()
+
+
+@pytest.fixture
+def mic_runtime(open_runtime, site: LocalSite) -> Runtime:
+    publish_mic(site)
+    return open_runtime(f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n')
+
+
+def poll(runtime: Runtime, **options):
+    async def run():
+        fetcher = runtime.fetcher()
+        try:
+            return await runtime.pipeline(fetcher).poll(due_only=False, **options)
+        finally:
+            await fetcher.aclose()
+
+    (report,) = asyncio.run(run())
+    return report
+
+
+def rows(runtime: Runtime, model):
+    with runtime.store.session() as session:
+        return list(session.exec(select(model)))
+
+
+def alerted_titles(runtime: Runtime) -> list[str]:
+    return sorted(row.payload["title"] for row in rows(runtime, OutboxRow))
+
+
+def detail_requests(site: LocalSite) -> list[str]:
+    return [r["path"] for r in site.requests() if r["path"] not in (LIST, "/robots.txt")]
+
+
+def test_first_poll_records_a_silent_baseline_without_detail_fetches(mic_runtime, site):
+    runtime = mic_runtime
+    report = poll(runtime)
+    assert report.baseline and report.new == 3 and report.alerts == 0
+    assert detail_requests(site) == []
+    assert rows(runtime, EventRow) == [] and rows(runtime, OutboxRow) == []
+    assert all(item.baseline for item in rows(runtime, ItemRow))
+
+
+def test_backfill_alerts_what_is_listed_with_detail_pages(mic_runtime, site):
+    runtime = mic_runtime
+    report = poll(runtime, backfill=True)
+    assert (report.new, report.detail_fetches) == (3, 3)
+    assert alerted_titles(runtime) == [
+        "北陸通信サービス株式会社に対する行政指導",
+        "地方公共団体におけるCIO及びCIO補佐官等の任命状況等の調査結果",
+    ]
+    guidance = next(item for item in rows(runtime, ItemRow) if item.url.endswith(GUIDANCE))
+    assert guidance.attributes["bureau"] == "総合通信基盤局" and guidance.detail_fetched_at is not None
+    assert "髙橋" in guidance.body_raw and "\u3000" in guidance.body_raw and "\u3000" not in guidance.body
+
+
+def test_unchanged_page_answers_304_and_creates_nothing(mic_runtime, site):
+    runtime = mic_runtime
+    poll(runtime, backfill=True)
+    site.clear_requests()
+    report = poll(runtime)
+    assert (report.not_modified, report.new, report.alerts) == (1, 0, 0)
+    assert [r["status"] for r in site.requests() if r["path"] == LIST] == [304]
+
+
+def test_a_page_that_gains_one_item_alerts_exactly_that_one(mic_runtime, site):
+    runtime = mic_runtime
+    poll(runtime)  # baseline
+    new_row = '<tr><td scope="row">2024年2月10日</td><td><a href="/menu_news/s-news/01kiban07_02000100.html">東都モバイル株式会社に対する業務改善命令</a></td><td>総合通信基盤局</td></tr>\n'
+    listing = (
+        (PAGES / "mic/s-news_index.html").read_bytes().replace(b"</th></tr>\n", b"</th></tr>\n" + new_row.encode("cp932"), 1)
+    )
+    site.write(LIST, listing)
+    release = (
+        (PAGES / "mic/press_release_guidance.html")
+        .read_bytes()
+        .replace(
+            "北陸通信サービス株式会社に対する行政指導".encode("cp932"), "東都モバイル株式会社に対する業務改善命令".encode("cp932")
+        )
+    )
+    site.write("/menu_news/s-news/01kiban07_02000100.html", release)
+    site.clear_requests()
+    report = poll(runtime)
+    assert (report.new, report.updated, report.alerts) == (1, 0, 1)
+    assert detail_requests(site) == ["/menu_news/s-news/01kiban07_02000100.html"]
+    assert alerted_titles(runtime) == ["東都モバイル株式会社に対する業務改善命令"]
+
+
+def test_a_changed_title_is_an_update_with_what_changed(mic_runtime, site):
+    runtime = mic_runtime
+    poll(runtime, backfill=True)
+    old, new = "北陸通信サービス株式会社に対する行政指導", "北陸通信サービス株式会社に対する行政指導（訂正）"
+    for path, fixture in ((LIST, "mic/s-news_index.html"), (GUIDANCE, "mic/press_release_guidance.html")):
+        site.write(path, (PAGES / fixture).read_bytes().replace(old.encode("cp932"), new.encode("cp932")))
+    report = poll(runtime)
+    assert (report.new, report.updated) == (0, 1)
+    (updated,) = [event for event in rows(runtime, EventRow) if event.kind == "updated"]
+    assert {
+        "field": "title",
+        "before": old,
+        "after": "北陸通信サービス株式会社に対する行政指導(訂正)",
+    } in updated.changes  # normalized
+    assert any(row.payload["event"] == "updated" and row.payload["title"] == new for row in rows(runtime, OutboxRow))
+
+
+def test_a_detail_page_that_fails_for_now_postpones_only_its_item(mic_runtime, site):
+    runtime = mic_runtime
+    site.respond(GUIDANCE, 503)
+    report = poll(runtime, backfill=True)
+    assert report.postponed == 1 and report.error is None
+    assert len(rows(runtime, ItemRow)) == 2
+    site.respond(GUIDANCE, None)
+    site.clear_requests()
+    again = poll(runtime, backfill=True)
+    assert [r["status"] for r in site.requests() if r["path"] == LIST] == [200]  # the list ETag was not saved
+    assert again.new == 1 and again.alerts == 1
+    assert alerted_titles(runtime).count("北陸通信サービス株式会社に対する行政指導") == 1
+
+
+def test_a_detail_page_that_is_gone_falls_back_to_the_list_entry(mic_runtime, site):
+    runtime = mic_runtime
+    site.respond(GUIDANCE, 404)
+    report = poll(runtime, backfill=True)
+    assert report.postponed == 0 and any("using the list entry" in w for w in report.warnings)
+    guidance = next(item for item in rows(runtime, ItemRow) if item.url.endswith(GUIDANCE))
+    assert guidance.detail_fetched_at is None and guidance.attributes == {"bureau": "総合通信基盤局"}
+    assert guidance.title == "北陸通信サービス株式会社に対する行政指導"
+    assert [event.kind for event in rows(runtime, EventRow) if event.item_id == guidance.id] == ["new"]
+
+
+def test_a_failing_source_is_recorded_backed_off_and_recovers(mic_runtime, site):
+    runtime = mic_runtime
+    site.respond(LIST, 500)
+    report = poll(runtime)
+    (source,) = rows(runtime, SourceRow)
+    assert report.error.endswith("HTTP 500") and source.consecutive_failures == 1 and source.last_error.endswith("HTTP 500")
+    assert source.next_due_at > source.last_attempt_at and source.baseline_at is None
+    site.respond(LIST, None)
+    assert poll(runtime).baseline
+    (source,) = rows(runtime, SourceRow)
+    assert source.consecutive_failures == 0 and source.last_error is None
+
+
+def test_a_broken_list_page_is_a_clear_error_and_loses_nothing(mic_runtime, site):
+    runtime = mic_runtime
+    poll(runtime)
+    site.write(LIST, bytes(range(128, 256)) * 8)
+    report = poll(runtime)
+    assert "not valid in any of" in report.error
+    assert len(rows(runtime, ItemRow)) == 3
+
+
+def test_an_item_listed_by_two_sources_is_one_item_and_one_alert(open_runtime, site):
+    publish_mic(site)
+    site.copy("mic/news.rdf", "/news.rdf")
+    runtime = open_runtime(
+        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n'
+        f'[[sources]]\nid = "mic-news"\nkind = "feed"\nurl = "{site.url}/news.rdf"\ninclude_links = ["/menu_news/s-news/"]\ndetail = "mic_page"\n',
+    )
+
+    async def run():
+        fetcher = runtime.fetcher()
+        try:
+            pipeline = runtime.pipeline(fetcher)
+            await pipeline.poll(["mic-press"], due_only=False, backfill=True)
+            return await pipeline.poll(["mic-news"], due_only=False, backfill=True)
+        finally:
+            await fetcher.aclose()
+
+    (feed_report,) = asyncio.run(run())
+    assert feed_report.listed == 2 and feed_report.new == 0
+    assert len(rows(runtime, ItemRow)) == 3
+    assert alerted_titles(runtime).count("北陸通信サービス株式会社に対する行政指導") == 1

@@ -1,0 +1,118 @@
+from datetime import datetime, timedelta, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from monitor import store
+from monitor.items import Classification
+
+NOW = datetime(2024, 2, 9, 1, 0, tzinfo=timezone.utc)
+
+
+def open_store(database_url: str) -> store.Store:
+    database = store.Store(database_url)
+    database.upgrade()
+    return database
+
+
+def test_migrations_reach_head_match_the_models_and_are_idempotent(database_url):
+    database = open_store(database_url)
+    database.upgrade()
+    assert not database.pending_migrations()
+    with database.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata) == []
+
+
+def test_due_sources_are_claimed_once_until_their_lease_expires(database_url):
+    database = open_store(database_url)
+    with database.begin() as c:
+        store.sync_sources(
+            c, [("a", "feed", "https://a", True), ("b", "feed", "https://b", True), ("off", "feed", "https://c", False)], NOW
+        )
+    lease = NOW + timedelta(minutes=10)
+    with database.begin() as c:
+        first = store.claim_sources(c, NOW, owner="p1", lease_until=lease, limit=10)
+    with database.begin() as c:
+        second = store.claim_sources(c, NOW, owner="p2", lease_until=lease, limit=10)
+    assert sorted(claimed.id for claimed in first) == ["a", "b"] and second == []
+    assert first[0].baseline_at is None and first[0].validators == {}
+    with database.begin() as c:
+        store.finish_sources(
+            c, [{"source_id": "a", "now": NOW, "next_due_at": NOW + timedelta(minutes=5), "item_count": 3, "new_items": 3}]
+        )
+        row = store.source_row(c, "a")
+    assert row.baseline_at == NOW and row.items_seen == 3 and row.lease_owner is None
+    assert row.last_success_at.tzinfo is not None  # stored and read back as UTC
+    with database.begin() as c:
+        # a is released but not due before NOW+5; b is still leased until NOW+10
+        assert store.claim_sources(c, NOW + timedelta(minutes=3), owner="p2", lease_until=lease, limit=10) == []
+        after_expiry = store.claim_sources(
+            c, NOW + timedelta(minutes=11), owner="p2", lease_until=NOW + timedelta(minutes=21), limit=10
+        )
+    assert sorted(claimed.id for claimed in after_expiry) == ["a", "b"]  # b's lease expired (its poller died); a is due again
+
+
+def test_sources_removed_from_the_config_are_disabled(database_url):
+    database = open_store(database_url)
+    with database.begin() as c:
+        store.sync_sources(c, [("a", "feed", "https://a", True), ("b", "feed", "https://b", True)], NOW)
+        store.sync_sources(c, [("a", "feed", "https://a2", True)], NOW)
+        assert store.source_row(c, "b").enabled is False
+        assert store.source_row(c, "a").url == "https://a2"
+
+
+def _item(url: str) -> dict:
+    return {
+        "url": url,
+        "link": url,
+        "source_id": "a",
+        "title": "t",
+        "title_raw": "t",
+        "body": "b",
+        "body_raw": "b",
+        "lead": "",
+        "published_at": None,
+        "modified_at": None,
+        "content_fingerprint": "f",
+        "detail_fetched_at": None,
+        "baseline": False,
+        "attributes": {},
+        "first_seen_at": NOW,
+        "updated_at": None,
+    }
+
+
+def test_an_item_url_is_inserted_once_and_events_are_not_duplicated(database_url):
+    database = open_store(database_url)
+    with database.begin() as c:
+        store.sync_sources(c, [("a", "feed", "https://a", True)], NOW)
+        first = store.insert_items(c, [_item("https://x/1"), _item("https://x/2")])
+        again = store.insert_items(c, [_item("https://x/2"), _item("https://x/3")])
+    assert set(first) == {"https://x/1", "https://x/2"} and set(again) == {"https://x/3"}
+    event = {
+        "item_id": first["https://x/1"],
+        "source_id": "a",
+        "kind": "new",
+        "fingerprint": "f",
+        "changes": [],
+        "created_at": NOW,
+    }
+    with database.begin() as c:
+        assert len(store.save_events(c, [event])) == 1
+        assert store.save_events(c, [event]) == {}
+
+
+def test_classifications_are_replaced_and_filterable_by_category(database_url):
+    database = open_store(database_url)
+    with database.begin() as c:
+        store.sync_sources(c, [("a", "feed", "https://a", True)], NOW)
+        ids = store.insert_items(c, [_item("https://x/1"), _item("https://x/2")])
+        result = Classification(
+            ("guidance_notice",), {"guidance_notice": 0.9}, {"guidance_notice": ("行政指導",)}, {"amounts_jpy": [3000000]}, "m"
+        )
+        store.save_classifications(c, {ids["https://x/1"]: result}, NOW)
+        store.save_classifications(c, {ids["https://x/1"]: result}, NOW)
+        rows = store.list_items(c, category="guidance_notice")
+    assert [row["url"] for row in rows] == ["https://x/1"]
+    assert rows[0]["facts"] == {"amounts_jpy": [3000000]}

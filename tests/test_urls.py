@@ -1,0 +1,22 @@
+from monitor.urls import canonical_url
+
+
+def test_scheme_host_port_fragment_and_noise_are_normalized():
+    assert canonical_url("http://WWW.Soumu.go.jp:80/menu_news/s-news/01kiban07_02000053.html?utm_source=x&fbclid=y#top") == (
+        "https://www.soumu.go.jp/menu_news/s-news/01kiban07_02000053.html"
+    )
+
+
+def test_meaningful_query_parameters_are_kept_and_sorted():
+    url = "https://public-comment.e-gov.go.jp/servlet/Public?Mode=0&id=145210763&CLASSNAME=PCMMSTDETAIL"
+    assert canonical_url(url) == "https://public-comment.e-gov.go.jp/servlet/Public?CLASSNAME=PCMMSTDETAIL&Mode=0&id=145210763"
+
+
+def test_relative_links_resolve_against_the_page():
+    assert canonical_url("/menu_news/s-news/x.html", "https://www.soumu.go.jp/menu_news/s-news/index.html") == (
+        "https://www.soumu.go.jp/menu_news/s-news/x.html"
+    )
+
+
+def test_non_default_ports_are_part_of_the_identity():
+    assert canonical_url("http://127.0.0.1:8080/a") == "https://127.0.0.1:8080/a"
