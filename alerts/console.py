@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from alerts.channels import category_label
+from alerts.facts_text import fact_lines
 from monitor.items import Alert
 from monitor.jpdates import format_jst
 
@@ -31,6 +32,7 @@ def render_text(alert: Alert) -> str:
         alert.url,
         f"{alert.source_name} · {format_jst(alert.published_at)}",
     ]
+    lines += [f"{label}: {text}" for label, text in fact_lines(alert.facts)]
     for category in alert.categories:
         phrases = alert.evidence.get(category, ())
         if phrases:

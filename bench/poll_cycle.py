@@ -163,6 +163,7 @@ def bench_round(pages: int, latency: float, concurrency: int, database_url: str 
             config = write_config(workdir, server.port, pages, concurrency, latency)
             url = database_url or f"sqlite:///{workdir / 'bench.db'}"
             runtime = Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": url}))
+            runtime.ready()  # as the service does at start, before any cycle
             try:
                 cycles = [run_cycle("cold", runtime, server, pages, 0), run_cycle("idle", runtime, server, pages, 0)]
                 cycles.append(run_cycle("churn", runtime, server, pages, site.publish(1.0, rng)))

@@ -105,6 +105,7 @@ def poll(context: click.Context, source_ids: tuple[str, ...], once: bool, backfi
     if unknown:
         raise _CliError(f"unknown source {unknown[0]!r}; configured: {', '.join(runtime.sources)}")
     progress = _Progress() if backfill else None
+    runtime.ready()
     try:
         reports = aio.run(_poll(runtime, list(source_ids) or None, once, backfill, progress))
         if progress:
@@ -209,6 +210,45 @@ def _item_json(row: dict[str, Any]) -> dict[str, Any]:
     return {
         key: value.astimezone(timezone.utc).isoformat() if isinstance(value, datetime) else value for key, value in row.items()
     }
+
+
+@main.command()
+@click.argument("path", default="-", type=click.File("r", encoding="utf-8"))
+@click.pass_context
+def classify(context: click.Context, path) -> None:
+    """Classify JSON Lines (title, body, optional id, url, source, published); one JSON line out per line in."""
+    from monitor.classification import load_classifier
+    from monitor.classification.batch import classify_lines
+
+    classifier = load_classifier(_settings(context).config)
+    for output in classify_lines(classifier, path):
+        click.echo(json.dumps(output, ensure_ascii=False))
+
+
+@main.command("eval")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.pass_context
+def evaluate(context: click.Context, path) -> None:
+    """Precision, recall and F1 per category and fact field on labelled JSON Lines (labels, facts)."""
+    from monitor.classification import load_classifier
+    from monitor.classification.batch import evaluate_lines
+
+    config = _settings(context).config
+    click.echo(evaluate_lines(load_classifier(config), config.category_names, path))
+
+
+@main.command()
+@click.pass_context
+def train(context: click.Context) -> None:
+    """Rebuild the classifier from the corpus and the config's categories; report on the test split."""
+    from monitor.classification import corpus_lines, load_classifier
+    from monitor.classification.batch import evaluate_lines
+
+    config = _settings(context).config
+    classifier = load_classifier(config, rebuild=True)
+    click.echo(f"model {classifier.name}: categories {', '.join(classifier.categories)}")
+    click.echo("test split of the built-in corpus:")
+    click.echo(evaluate_lines(classifier, config.category_names, corpus_lines("test")))
 
 
 @main.group("config")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -32,7 +33,7 @@ CONFIG_FILENAME = "regwatch.toml"
 DEFAULT_DATABASE_URL = "sqlite:///regwatch.db"
 # These lists are replaced whole by the user's; every other table merges key by key
 # (so a user's [channels.default] replaces that one channel).
-_LIST_SECTIONS = ("sources", "routes")
+_LIST_SECTIONS = ("sources", "routes", "categories")
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _SECONDS_PER_UNIT = (86400, 3600, 60, 1)
 
@@ -49,7 +50,17 @@ def parse_duration(value: Any) -> float:
     return sum(float(part) * unit for part, unit in zip(match.groups(), _SECONDS_PER_UNIT, strict=True) if part)
 
 
+def _compile_all(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+    return patterns
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
+RegexList = Annotated[list[str], AfterValidator(_compile_all)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
 
 
@@ -96,6 +107,27 @@ class ChannelConfig(_Section):
         return self
 
 
+BUILT_IN_CATEGORIES = ("donation_refund", "guidance_notice", "cio_survey")
+
+
+class CategoryConfig(_Section):
+    """A category of the user's: include patterns (any one), exclude patterns (veto), and
+    optionally a JSON Lines file of labelled examples (``regwatch train`` learns from it)."""
+
+    name: Identifier
+    description: str = ""
+    include: Annotated[RegexList, Field(min_length=1)]
+    exclude: RegexList = []
+    examples: Path | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _not_built_in(cls, name: str) -> str:
+        if name in BUILT_IN_CATEGORIES:
+            raise ValueError(f"{name!r} is a built-in category")
+        return name
+
+
 class RouteConfig(_Section):
     name: Identifier
     categories: list[str] = ["*"]
@@ -111,8 +143,8 @@ class SourceConfig(_Section):
     kind: str
     url: Annotated[str, Field(pattern=r"^https?://")]
     detail: str | None = None
-    include_links: list[str] = []
-    exclude_links: list[str] = []
+    include_links: RegexList = []
+    exclude_links: RegexList = []
     interval: Duration = 900.0
     jitter: Duration = 60.0
     enabled: bool = True
@@ -136,16 +168,6 @@ class SourceConfig(_Section):
             except KeyError as exc:
                 raise ValueError(exc.args[0]) from None
         return detail
-
-    @field_validator("include_links", "exclude_links")
-    @classmethod
-    def _valid_patterns(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
-        return patterns
 
     @field_validator("options")
     @classmethod
@@ -173,13 +195,24 @@ class Config(_Section):
     channels: dict[Identifier, ChannelConfig] = {}
     routes: list[RouteConfig] = []
     sources: list[SourceConfig] = []
+    categories: list[CategoryConfig] = []
+
+    @property
+    def category_names(self) -> list[str]:
+        return [*BUILT_IN_CATEGORIES, *(category.name for category in self.categories)]
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Config:
         _require_unique("sources", [source.id for source in self.sources])
         _require_unique("routes", [route.name for route in self.routes])
+        _require_unique("categories", [category.name for category in self.categories])
         source_ids = {source.id for source in self.sources}
         for index, route in enumerate(self.routes):
+            for category in route.categories:
+                if category != "*" and category not in self.category_names:
+                    raise ValueError(
+                        f"routes[{index}] ({route.name}): unknown category {category!r}; known: {', '.join(self.category_names)}"
+                    )
             for channel in route.channels:
                 if channel not in self.channels:
                     raise ValueError(
@@ -229,7 +262,8 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
     raw = _defaults()
     if config_path is not None:
         raw = merge(raw, _read_toml(config_path))
-    config = _validate(raw, config_path)
+    config = _validate(_resolve_example_paths(raw, config_path), config_path)
+    _require_example_files(config, config_path)
     token = env.get("SLACK_BOT_TOKEN") or None
     if token is None:
         slack_channels = [name for name, channel in config.channels.items() if channel.kind == "slack"]
@@ -239,6 +273,27 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
                 "SLACK_BOT_TOKEN in the environment (secrets are never read from the file)"
             )
     return Settings(config, config_path, env.get("REGWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL, token)
+
+
+def _resolve_example_paths(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    """Example files are named relative to the config file that names them."""
+    if path is None or not isinstance(raw.get("categories"), list):
+        return raw
+    categories = [
+        {**category, "examples": str(path.parent / category["examples"])}
+        if isinstance(category, dict) and isinstance(category.get("examples"), str)
+        else category
+        for category in raw["categories"]
+    ]
+    return {**raw, "categories": categories}
+
+
+def _require_example_files(config: Config, path: Path | None) -> None:
+    for index, category in enumerate(config.categories):
+        if category.examples is not None and not category.examples.is_file():
+            raise ConfigError(
+                f"{path or 'built-in defaults'}: categories[{index}] ({category.name}).examples: no such file {category.examples}"
+            )
 
 
 def merge(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:

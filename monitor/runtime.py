@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TextIO
 
 from alerts.channels import build_channels
 from alerts.deliver import Deliverer
 from monitor import store
-from monitor.classification import load_classifier
+from monitor.classification import Classifier, load_classifier
 from monitor.config import Settings
 from monitor.fetch import Fetcher
+from monitor.items import Document
 from monitor.jpdates import utcnow
 from monitor.pipeline import Pipeline
 from monitor.sources import SourceSpec, resolve_all
@@ -35,13 +38,27 @@ class Runtime:
             store.sync_sources(connection, [(s.id, s.kind, s.url, s.enabled) for s in sources.values()], utcnow())
         return cls(settings, database, sources)
 
+    @cached_property
+    def classifier(self) -> Classifier:
+        """Loaded once per process (about half a second): every pipeline shares it."""
+        return load_classifier(self.settings.config)
+
+    def ready(self) -> None:
+        """Load what every poll needs, then freeze it out of the garbage collector's sight.
+
+        The model and the libraries it brings live as long as the process; without gc.freeze()
+        every full collection rescans them (an unchanged page cost 1.3 ms of CPU instead of 0.8).
+        """
+        self.classifier.classify(Document("準備", ""))  # loads the model and Sudachi's dictionary
+        gc.freeze()
+
     def pipeline(self, fetcher: Fetcher) -> Pipeline:
         return Pipeline(
             store=self.store,
             fetcher=fetcher,
             config=self.settings.config,
             sources=self.sources,
-            classifier=load_classifier(),
+            classifier=self.classifier,
             owner=f"{socket.gethostname()}:{os.getpid()}",
         )
 

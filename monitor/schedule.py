@@ -44,6 +44,7 @@ class Service:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.request_stop)
+        self._runtime.ready()
         fetcher = self._runtime.fetcher()
         pipeline = self._runtime.pipeline(fetcher)
         delivery = threading.Thread(target=self._deliver_forever, args=(self._runtime.deliverer(),), name="deliverer")

@@ -3,7 +3,7 @@
 The raw text is always kept next to the normalized one; normalization is lossy on purpose.
 Rules (STACK.md): strip superscript footnote marks (NFKC would glue them to the word as
 digits), NFKC, dash-like characters between digits become ``-``, wave dashes become ``~``,
-runs of blanks collapse. neologdn and jaconv are not used: they delete 〜 and turn
+runs of blanks collapse (a tab, which separates table cells, stays a tab). neologdn and jaconv are not used: they delete 〜 and turn
 03－5253 into 03ー5253.
 """
 
@@ -17,7 +17,8 @@ from functools import lru_cache
 _FOOTNOTE_MARKS = re.compile("[\u00b9\u00b2\u00b3\u2070-\u2079]")
 _DASH_BETWEEN_DIGITS = re.compile("(?<=[0-9])[\u2010-\u2015\u2212\uff0d\u30fc\u2500\u2501-](?=[0-9])")
 _WAVE_DASHES = re.compile("[\u301c\uff5e\u223c]")
-_BLANKS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_BLANKS = re.compile(r"[ \r\f\v\u00a0\u200b]+")
+_TABS = re.compile(r"[ ]*\t[\t ]*")  # tabs separate table cells: kept, one per cell boundary
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -27,7 +28,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _DASH_BETWEEN_DIGITS.sub("-", text)
     text = _WAVE_DASHES.sub("~", text)
-    lines = (_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (_TABS.sub("\t", _BLANKS.sub(" ", line)).strip(" \t") for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 

@@ -24,6 +24,18 @@ SHARED = PROJECT_ROOT.parent / "shared"
 POSTGRES_URL = os.environ.get("REGWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A model cache of the test session's own: the suite trains the classifier it tests."""
+    previous = os.environ.get("REGWATCH_CACHE_DIR")
+    os.environ["REGWATCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("model-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("REGWATCH_CACHE_DIR", None)
+    else:
+        os.environ["REGWATCH_CACHE_DIR"] = previous
+
+
 def page_from_bytes(content: bytes, url: str, content_type: str | None = None) -> Page:
     return Page(url, url, 200, content, content_type, None, None, datetime(2024, 2, 15, 8, 0, tzinfo=timezone.utc))
 

@@ -134,7 +134,7 @@ jitter = "0s"
         encoding="utf-8",
     )
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("REGWATCH_", "SLACK_"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("REGWATCH_", "SLACK_")) or k == "REGWATCH_CACHE_DIR"},
         "REGWATCH_DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": "xoxb-test",
     }

@@ -93,6 +93,10 @@ def test_backfill_alerts_what_is_listed_with_detail_pages(mic_runtime, site):
     ]
     guidance = next(item for item in rows(runtime, ItemRow) if item.url.endswith(GUIDANCE))
     assert guidance.attributes["bureau"] == "総合通信基盤局" and guidance.detail_fetched_at is not None
+    (alert,) = [row.payload for row in rows(runtime, OutboxRow) if row.item_id == guidance.id]
+    assert alert["categories"] == ["guidance_notice"] and alert["evidence"]["guidance_notice"]
+    assert alert["facts"]["corporate_numbers"] == ["8220001012345"]
+    assert {"総務省", "北陸通信サービス株式会社"} <= set(alert["facts"]["organizations"])
     assert "髙橋" in guidance.body_raw and "\u3000" in guidance.body_raw and "\u3000" not in guidance.body
 
 

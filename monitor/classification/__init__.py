@@ -1,15 +1,28 @@
 """Classification: Document → Classification (labels, scores, evidence, facts).
 
-Every classifier implements ``Classifier``; the pipeline, ``regwatch classify`` and ``regwatch eval``
-only see that protocol.
+Every classifier implements ``Classifier``; the pipeline, ``regwatch classify`` and ``regwatch
+eval`` only see that protocol. ``load_classifier`` returns the trained model for the configured
+categories, from the cache when the corpus and the categories are unchanged, else trained anew
+(about a second) and cached.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
-from typing import Protocol
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+from monitor.classification.categories import BUILT_IN, CategorySpec
 from monitor.items import Classification, Document
+
+if TYPE_CHECKING:
+    from monitor.classification.model import TrainedClassifier
+    from monitor.config import Config
+
+logger = logging.getLogger(__name__)
 
 
 class Classifier(Protocol):
@@ -20,7 +33,60 @@ class Classifier(Protocol):
     def classify_many(self, documents: Sequence[Document]) -> list[Classification]: ...
 
 
-def load_classifier() -> Classifier:
-    from monitor.classification.rules import RuleClassifier
+def category_specs(config: Config | None) -> list[CategorySpec]:
+    """The built-in categories and the config's own, in that order."""
+    specs = list(BUILT_IN)
+    for category in config.categories if config else ():
+        specs.append(
+            CategorySpec(
+                category.name,
+                gate=(re.compile("|".join(f"(?:{pattern})" for pattern in category.include)),),
+                exclude=tuple(re.compile(pattern) for pattern in category.exclude),
+                examples=str(category.examples) if category.examples else None,
+                description=category.description,
+            )
+        )
+    return specs
 
-    return RuleClassifier()
+
+def corpus_lines(split: str) -> list[str]:
+    text = resources.files("monitor.classification.corpus").joinpath(f"{split}.jsonl").read_text(encoding="utf-8")
+    return text.splitlines()
+
+
+def load_classifier(config: Config | None = None, *, rebuild: bool = False) -> TrainedClassifier:
+    """The model for the configured categories: cached, or trained on the corpus's train split."""
+    from monitor.classification import model
+
+    specs = category_specs(config)
+    extra_files = {spec.name: Path(spec.examples).read_text(encoding="utf-8") for spec in specs if spec.examples}
+    key = model.model_key(
+        [
+            "\n".join(corpus_lines("train")).encode("utf-8"),
+            model.describe(
+                [
+                    (
+                        s.name,
+                        [p.pattern for p in s.gate],
+                        [p.pattern for p in s.exclude],
+                        [(n, p.pattern, w) for n, p, w in s.cues],
+                    )
+                    for s in specs
+                ]
+            ),
+            *(f"{name}\n{text}".encode() for name, text in sorted(extra_files.items())),
+        ]
+    )
+    path = model.cache_dir() / f"classifier-{key}.pkl"
+    if not rebuild:
+        cached = model.load(path)
+        if cached is not None:
+            return cached
+    logger.info("training the classifier (%d categories) into %s", len(specs), path)
+    trained = model.train(
+        specs,
+        model.examples_from_jsonl(corpus_lines("train")),
+        {name: model.examples_from_jsonl(text.splitlines()) for name, text in extra_files.items()},
+    )
+    model.save(trained, path)
+    return trained

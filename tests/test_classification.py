@@ -1,0 +1,203 @@
+"""The classifier and fact extraction as a user sees them: the seed documents, the corpus's test
+split (targets of the issue), user categories, and the classify / eval / train commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from monitor.classification import corpus_lines, load_classifier
+from monitor.classification.batch import classify_lines
+from monitor.classification.evaluate import fact_scores, label_scores, macro_f1
+from monitor.classification.model import examples_from_jsonl
+from monitor.config import load_settings
+from monitor.items import Document
+from monitor.text import normalize, normalize_line
+from tests.conftest import shared_file
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_classifier()
+
+
+def classify(classifier, title: str, body: str, published: datetime | None = None):
+    return classifier.classify(Document(normalize_line(title), normalize(body), published))
+
+
+def seed_documents() -> list[str]:
+    text = shared_file("fixtures/seed/000_a3618b50c3fe988d.txt").read_text(encoding="utf-8")
+    survey, guidance = text.index("CIO及びCIO補佐官の任命状況"), text.index("令和6年2月9日\n\n西日本電信電話")
+    return [text[:survey], text[survey:guidance], text[guidance:]]
+
+
+def test_the_three_seed_documents_get_their_category_and_facts(classifier):
+    donation, survey, guidance = seed_documents()
+    published = datetime(2024, 2, 15, 7, 51, tzinfo=timezone.utc)
+    result = classify(classifier, donation.strip().split("\n")[0], donation, published)
+    assert result.labels == ("donation_refund",)
+    assert result.facts["amounts_jpy"] == [3_000_000, 500_000]
+    assert {"name": "西田昭二", "title": "総務政務官"} in result.facts["people"] and {
+        "name": "小森卓郎",
+        "title": "衆議院議員",
+    } in result.facts["people"]
+    assert result.facts["districts"] == ["石川3区", "石川1区"]
+    assert {"phrase": "きのう", "date": "2024-02-14"} in result.facts["resolved_dates"]
+    assert "返金しました" in " ".join(result.evidence["donation_refund"])
+
+    assert classify(classifier, "CIO及びCIO補佐官の任命状況", survey).labels == ("cio_survey",)
+
+    result = classify(classifier, "西日本電信電話株式会社に対する行政指導", guidance)
+    assert result.labels == ("guidance_notice",)
+    assert result.facts["corporate_numbers"] == ["7120001077523"]
+    assert {"西日本電信電話株式会社", "NTT西日本", "総務省"} <= set(result.facts["organizations"])
+    assert "同社" not in result.facts["organizations"]
+
+
+def test_targets_on_the_test_split_the_model_never_trained_on(classifier):
+    items = [json.loads(line) for line in corpus_lines("test")]
+    examples = examples_from_jsonl(corpus_lines("test"))
+    results = classifier.classify_many([example.document for example in examples])
+    labels = label_scores(
+        [e.labels for e in examples], [r.labels for r in results], ["donation_refund", "guidance_notice", "cio_survey"]
+    )
+    assert macro_f1(labels) >= 0.95
+    assert [item["id"] for item, r in zip(items, results, strict=True) if item["kind"] == "hard_negative" and r.labels] == []
+    facts = fact_scores([item["facts"] for item in items], [r.facts for r in results])
+    for field in ("amounts_jpy", "dates", "corporate_numbers"):
+        assert facts[field].f1 >= 0.97, field
+    for field in ("organizations", "people"):
+        assert facts[field].f1 >= 0.85, field
+
+
+def test_corpus_size_and_a_third_of_negatives_hard():
+    items = [json.loads(line) for line in corpus_lines("train") + corpus_lines("test")]
+    negatives = [item for item in items if not item["labels"]]
+    assert len(items) >= 400
+    assert sum(item["kind"] == "hard_negative" for item in negatives) >= len(negatives) / 3
+    test_ids = {item["id"] for item in items if item["id"].startswith("test-")}
+    assert test_ids and not {item["title"] + item["body"] for item in items if item["id"] in test_ids} & {
+        item["title"] + item["body"] for item in items if item["id"] not in test_ids
+    }
+
+
+def test_hard_negatives_from_each_definition(classifier):
+    not_refunds = [
+        (
+            "受注業者からの寄付 返金を検討",
+            "議員の支部が国の工事を受注する会社から寄付を受けていた。事務所は返金するかどうか検討している。",
+        ),
+        ("町がふるさと納税の寄付金を返還", "町が返礼品の基準違反で、ふるさと納税の寄付金の一部を寄付者に返還することになった。"),
+    ]
+    not_guidance = [
+        ("人事院勧告 月給引き上げ", "人事院は国家公務員の月給を引き上げるよう国会と内閣に勧告した。"),
+        (
+            "部活動で不適切な指導 教諭を処分",
+            "高校の部活動で顧問の教諭が生徒に不適切な指導をしていたとして、教育委員会が処分した。",
+        ),
+    ]
+    not_surveys = [("企業の4割がCIOを設置 民間調査", "民間の調査会社が上場企業に行った調査で、CIOを置く企業は4割だった。")]
+    for title, body in not_refunds + not_guidance + not_surveys:
+        assert classify(classifier, title, body).labels == (), title
+
+
+def write_config(tmp_path: Path, categories: str) -> Path:
+    path = tmp_path / "regwatch.toml"
+    path.write_text(categories, encoding="utf-8")
+    return path
+
+
+def test_a_user_category_from_patterns_alone(tmp_path):
+    config = load_settings(
+        write_config(
+            tmp_path, '[[categories]]\nname = "spectrum"\ninclude = ["周波数の?割当", "電波オークション"]\nexclude = ["海外"]\n'
+        ),
+        env={},
+    ).config
+    model = load_classifier(config)
+    assert "spectrum" in classify(model, "5G周波数の割当て 4社に", "総務省は5G用の周波数割当てを決めた。").labels
+    assert "spectrum" not in classify(model, "海外の電波オークション", "海外で電波オークションが行われた。").labels
+
+
+def test_a_user_category_learns_from_its_labelled_examples(tmp_path):
+    examples = [
+        {
+            "title": f"電波オークションの制度案 第{i}回会合",
+            "body": "総務省は電波オークションの導入に向けた制度案を示した。",
+            "labels": ["spectrum"],
+        }
+        for i in range(6)
+    ] + [
+        {
+            "title": f"電波オークション 海外の事例を紹介 {i}",
+            "body": "講演会で海外の電波オークションの歴史が紹介された。",
+            "labels": [],
+        }
+        for i in range(6)
+    ]
+    (tmp_path / "spectrum.jsonl").write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in examples), encoding="utf-8")
+    config = load_settings(
+        write_config(
+            tmp_path, '[[categories]]\nname = "spectrum"\ninclude = ["電波オークション"]\nexamples = "spectrum.jsonl"\n'
+        ),
+        env={},
+    ).config
+    model = load_classifier(config, rebuild=True)
+    assert "spectrum" in classify(model, "電波オークション 制度案を公表", "総務省が電波オークションの制度案を示した。").labels
+    assert (
+        "spectrum"
+        not in classify(model, "電波オークションの歴史 講演会", "講演会で電波オークションの海外の歴史が語られた。").labels
+    )
+
+
+def test_classify_lines_keeps_order_and_reports_bad_lines(classifier):
+    lines = [
+        '{"id": "a", "title": "総務省 東都モバイルに行政指導", "body": "総務省は東都モバイル株式会社に行政指導を行った。"}',
+        "{broken",
+        '{"title": "x"}',
+        "",
+    ]
+    outputs = list(classify_lines(classifier, lines))
+    assert [output.get("id") for output in outputs] == ["a", None, 3]
+    assert outputs[0]["labels"] == ["guidance_notice"] and outputs[0]["facts"]["organizations"]
+    assert outputs[1] == {
+        "id": None,
+        "line": 2,
+        "error": "not valid JSON: Expecting property name enclosed in double quotes (column 2)",
+    }
+    assert outputs[2]["line"] == 3 and "'title' and 'body'" in outputs[2]["error"]
+
+
+def regwatch(*arguments: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", *arguments], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_classify_eval_and_train_commands(tmp_path):
+    line = json.dumps(
+        {
+            "id": 7,
+            "title": "参院議員の後援会 献金200万円を返還",
+            "body": "参議院議員の後援会が、補助金を受けた会社から受けた献金200万円を返還しました。",
+            "published": "2025-03-18T18:40:00+09:00",
+        },
+        ensure_ascii=False,
+    )
+    result = regwatch("classify", "-", stdin=line + "\nnot json\n")
+    outputs = [json.loads(out) for out in result.stdout.splitlines()]
+    assert result.returncode == 0 and outputs[0]["id"] == 7 and outputs[0]["labels"] == ["donation_refund"]
+    assert outputs[1]["line"] == 2 and "error" in outputs[1]
+
+    test_split = tmp_path / "test.jsonl"
+    test_split.write_text("\n".join(corpus_lines("test")), encoding="utf-8")
+    report = regwatch("eval", str(test_split)).stdout
+    assert "donation_refund" in report and "organizations" in report and "macro F1" in report
+
+    trained = regwatch("train", cwd=tmp_path)
+    assert trained.returncode == 0 and "hard negatives labelled positive: 0" in trained.stdout
