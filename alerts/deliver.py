@@ -1,31 +1,43 @@
-"""The deliverer: drains due outbox rows into their channels, one commit per alert.
+"""The deliverer: drains due outbox rows into their channels, one commit per notice.
 
-A row is marked sent only after the channel accepted it. An error schedules a retry with
-backoff (or the server's Retry-After); a channel misconfiguration (bad token, unknown channel)
-puts that channel on hold with one clear log line, keeping its alerts for when it is fixed.
+- A row is marked sent only after the channel accepted it. An error schedules a retry with
+  backoff (or the server's Retry-After); a channel misconfiguration (bad token, unknown channel)
+  puts that channel on hold with one clear log line, keeping its alerts for when it is fixed.
+- Before a row is sent again (a retry, or a row left ``sending`` by a deliverer that died) its
+  channel is asked whether the message is there already (Slack keeps the outbox key in the
+  message metadata): a post whose answer was lost is recognised, not posted twice.
+- An item's later alerts to a channel go in the thread of its first one there; they wait until
+  that one is sent.
+- Each channel is paced (Slack: about one message a second per channel) and sent to in order;
+  the channels are served side by side, so one that waits or is slow does not hold up the others.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import repeat
 
 from alerts import outbox
 from alerts.channels import Channel
 from monitor.config import DeliveryConfig
 from monitor.errors import ChannelConfigError, DeliveryError
-from monitor.items import Alert
+from monitor.items import notice_from_row
 from monitor.jpdates import utcnow
 from monitor.models import OutboxRow
 from monitor.store import Store
 
 logger = logging.getLogger(__name__)
 
-# A row claimed longer ago than this was left by a deliverer that died mid-send.
-STALE_CLAIM = timedelta(minutes=5)
 CHANNEL_HOLD = timedelta(hours=1)
+THREAD_WAIT = timedelta(seconds=5)
+MAX_PACING_WAIT_SECONDS = 5.0
+MAX_PARALLEL_CHANNELS = 8
+_IDLE_POLL_SECONDS = 0.5
 
 
 @dataclass
@@ -34,7 +46,14 @@ class DeliveryReport:
     failed: int = 0
     dead: int = 0
     held: int = 0
+    recovered: int = 0  # found already posted after a crash: marked sent, not posted again
+    deferred: int = 0  # waiting for their thread's first message
     errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: DeliveryReport) -> None:
+        for name in ("sent", "failed", "dead", "held", "recovered", "deferred"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += other.errors
 
 
 class Deliverer:
@@ -43,56 +62,132 @@ class Deliverer:
         self._channels = channels
         self._config = config
         self._held: dict[str, str] = {}
+        self._ready_at: dict[str, float] = {}
 
     def deliver_due(self, *, ignore_backoff: bool = False, stop: threading.Event | None = None) -> DeliveryReport:
-        """Send every due alert (all waiting ones with ``ignore_backoff``); returns what happened."""
+        """Send every due notice (all waiting ones with ``ignore_backoff``); returns what happened."""
         report = DeliveryReport()
         pass_started = utcnow()
         due_by = pass_started + timedelta(days=36500) if ignore_backoff else pass_started
         if ignore_backoff:
             self._held.clear()
+        self._recover_stale(report, stop)
         while not (stop and stop.is_set()):
-            now = utcnow()
-            active = [name for name in self._channels if name not in self._held]
+            active = self._active_channels()
             if not active:
                 break
             with self._store.begin() as connection:
                 rows = outbox.claim_due(
-                    connection,
-                    now,
-                    due_by=due_by,
-                    pass_started=pass_started,
-                    limit=self._config.batch,
-                    stale_before=now - STALE_CLAIM,
-                    channels=active,
+                    connection, utcnow(), due_by=due_by, pass_started=pass_started, limit=self._config.batch, channels=active
                 )
             if not rows:
                 break
-            for row in rows:
-                self._deliver(row, report)
+            self._send_paced(rows, report, stop)
         return report
+
+    def _active_channels(self) -> list[str]:
+        """Channels neither on hold nor rate limited for long."""
+        now = time.monotonic()
+        return [
+            name
+            for name in self._channels
+            if name not in self._held and self._ready_at.get(name, 0.0) - now <= MAX_PACING_WAIT_SECONDS
+        ]
+
+    def _recover_stale(self, report: DeliveryReport, stop: threading.Event | None) -> None:
+        now = utcnow()
+        with self._store.begin() as connection:
+            rows = outbox.claim_stale(
+                connection,
+                now,
+                stale_before=now - timedelta(seconds=self._config.claim_timeout),
+                limit=self._config.batch,
+                channels=self._active_channels(),
+            )
+        self._send_paced(rows, report, stop)
+
+    def _send_paced(self, rows: list[OutboxRow], report: DeliveryReport, stop: threading.Event | None) -> None:
+        """Each channel's rows in order and paced; the channels side by side, so a slow or
+        rate-limited channel does not hold up the others."""
+        pause = stop or threading.Event()
+        by_channel: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            by_channel.setdefault(row.channel, []).append(row)
+        if len(by_channel) <= 1:
+            self._send_channel(rows, report, pause)
+            return
+        reports = [DeliveryReport() for _ in by_channel]
+        with ThreadPoolExecutor(min(len(by_channel), MAX_PARALLEL_CHANNELS), thread_name_prefix="deliver") as pool:
+            list(pool.map(self._send_channel, by_channel.values(), reports, repeat(pause)))
+        for channel_report in reports:
+            report.merge(channel_report)
+
+    def _send_channel(self, rows: list[OutboxRow], report: DeliveryReport, pause: threading.Event) -> None:
+        waiting = list(rows)
+        while waiting:
+            wait = self._ready_at.get(waiting[0].channel, 0.0) - time.monotonic()
+            if pause.is_set() or wait > MAX_PACING_WAIT_SECONDS:
+                # A long wait (Slack's Retry-After) gives the rows back for later instead of holding up the pass.
+                reason = "the deliverer is stopping" if pause.is_set() else "rate limited"
+                self._give_back(waiting, reason, retry_in=timedelta(seconds=max(0.0, wait)))
+                return
+            if wait > 0:
+                pause.wait(wait)
+                continue
+            self._deliver(waiting.pop(0), report)
 
     def _deliver(self, row: OutboxRow, report: DeliveryReport) -> None:
         assert row.id is not None
         if row.channel in self._held:
-            self._release(row, self._held[row.channel])
+            self._give_back([row], self._held[row.channel], retry_in=CHANNEL_HOLD)
             report.held += 1
             return
+        # Every attempt after the first (a retry, or the claim of a row a dead deliverer left
+        # ``sending``) may follow a post that did happen.
+        if row.attempts > 1 and self._already_posted(row, report):
+            return
+        thread = None
+        if row.kind == "alert" and row.item_id is not None:
+            with self._store.read() as connection:
+                root = outbox.thread_root(connection, row)
+            if root.waiting:
+                self._give_back([row], "waiting for the first alert of its thread", retry_in=THREAD_WAIT)
+                report.deferred += 1
+                return
+            thread = root.remote_ref
         channel = self._channels[row.channel]
         try:
-            remote_ref = channel.send(Alert.from_json(row.payload))
+            remote_ref = channel.send(notice_from_row(row.kind, row.payload), thread=thread)
         except ChannelConfigError as exc:
-            self._hold(row.channel, str(exc))
-            self._release(row, str(exc))
-            report.held += 1
-            report.errors.append(str(exc))
+            self._hold(row, str(exc), report)
             return
         except DeliveryError as exc:
             self._fail(row, str(exc), exc.retry_after, report)
+            self._ready_at[row.channel] = time.monotonic() + max(channel.min_interval, exc.retry_after or 0.0)
             return
+        self._ready_at[row.channel] = time.monotonic() + channel.min_interval
         with self._store.begin() as connection:
             outbox.mark_sent(connection, row.id, utcnow(), remote_ref)
         report.sent += 1
+
+    def _already_posted(self, row: OutboxRow, report: DeliveryReport) -> bool:
+        """Whether an earlier attempt did post (its answer lost, or its deliverer killed); then
+        the row is marked sent. An error while checking counts as a failed attempt."""
+        try:
+            posted = self._channels[row.channel].find(row.key, row.created_at)
+        except ChannelConfigError as exc:
+            self._hold(row, str(exc), report)
+            return True
+        except DeliveryError as exc:
+            self._fail(row, f"could not check whether it was posted: {exc}", exc.retry_after, report)
+            return True
+        if posted is None:
+            return False
+        with self._store.begin() as connection:
+            outbox.mark_sent(connection, row.id or 0, utcnow(), posted)
+        report.recovered += 1
+        logger.info("alert %s was already posted to %s (%s): not posting it again", row.key, row.channel, posted)
+        return True
 
     def _fail(self, row: OutboxRow, error: str, retry_after: float | None, report: DeliveryReport) -> None:
         with self._store.begin() as connection:
@@ -114,15 +209,52 @@ class Deliverer:
             logger.warning("alert %s to %s failed (attempt %d): %s", row.key, row.channel, row.attempts, error)
         report.errors.append(error)
 
-    def _hold(self, channel: str, reason: str) -> None:
-        self._held[channel] = reason
-        logger.error(
-            "channel %s is on hold: %s. Its alerts are kept; fix the channel or token, then restart "
-            "or run `regwatch deliver --now`.",
-            channel,
-            reason,
-        )
+    def _hold(self, row: OutboxRow, reason: str, report: DeliveryReport) -> None:
+        if row.channel not in self._held:
+            logger.error(
+                "channel %s is on hold: %s. Its alerts are kept; fix the channel or token, then restart "
+                "or run `regwatch deliver --now`.",
+                row.channel,
+                reason,
+            )
+        self._held[row.channel] = reason
+        self._give_back([row], reason, retry_in=CHANNEL_HOLD)
+        report.held += 1
+        report.errors.append(reason)
 
-    def _release(self, row: OutboxRow, reason: str) -> None:
+    def _give_back(self, rows: list[OutboxRow], reason: str, retry_in: timedelta = timedelta(0)) -> None:
         with self._store.begin() as connection:
-            outbox.release(connection, row, reason, utcnow() + CHANNEL_HOLD)
+            for row in rows:
+                outbox.release(connection, row, reason, utcnow() + retry_in)
+
+
+class DeliveryWorker:
+    """The deliverer in a thread of its own (slack-sdk is blocking): it runs a pass when woken
+    (new alerts were recorded) or every half second (retries falling due, other processes' alerts)."""
+
+    def __init__(self, deliverer: Deliverer) -> None:
+        self._deliverer = deliverer
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="deliverer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the message being sent, give the rest back, and stop."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self._deliverer.deliver_due(stop=self._stop)
+            except Exception:  # a database hiccup must not end delivery for good
+                logger.exception("delivery pass failed; retrying")
+            self._wake.wait(_IDLE_POLL_SECONDS)

@@ -24,13 +24,16 @@ def fact_lines(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     if facts.get("amounts_jpy"):
         lines.append(("金額", _listed(yen(value) for value in facts["amounts_jpy"])))
-    organizations = list(facts.get("organizations") or [])
+    owners = facts.get("corporate_number_owners") or {}
+    numbered = {organization: number for number, organization in owners.items()}
+    organizations = [
+        f"{name}（法人番号 {numbered[name]}）" if name in numbered else name for name in facts.get("organizations") or []
+    ]
     if organizations:
-        numbers = facts.get("corporate_numbers") or []
-        suffix = f"（法人番号 {', '.join(numbers)}）" if numbers else ""
-        lines.append(("組織", _listed(organizations) + suffix))
-    elif facts.get("corporate_numbers"):
-        lines.append(("法人番号", _listed(facts["corporate_numbers"])))
+        lines.append(("組織", _listed(organizations)))
+    unowned = [number for number in facts.get("corporate_numbers") or [] if number not in owners]
+    if unowned:
+        lines.append(("法人番号", _listed(unowned)))
     people = [
         f"{person['name']}（{person['title']}）" if person.get("title") else person["name"]
         for person in facts.get("people") or []

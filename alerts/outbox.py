@@ -1,9 +1,11 @@
-"""The alert outbox: one row per event and channel, drained by the deliverer.
+"""The alert outbox: one row per event (or source-health notice) and channel, drained by the deliverer.
 
 States: ``pending`` (not tried yet) → ``sending`` (claimed by a deliverer) → ``sent``; a failed
 attempt goes to ``failed`` with the next attempt scheduled by exponential backoff with jitter;
 after ``delivery.max_attempts`` the row is ``dead`` (dead-lettered, kept for ``outbox retry``).
-A row left ``sending`` by a crashed deliverer is claimed again once its claim is stale.
+A row left ``sending`` by a deliverer that died is *stale*: it is claimed apart, and the channel
+is asked whether the message arrived (Slack: the outbox key in the message metadata) before it
+is sent again.
 """
 
 from __future__ import annotations
@@ -14,23 +16,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
-from monitor.items import Alert
+from monitor.items import Notice
 from monitor.models import OutboxRow
 from monitor.store import insert_for, prepared
 
 OUTBOX = OutboxRow.__table__
 PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
+STATES = (PENDING, SENDING, SENT, FAILED, DEAD)
 
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    event_id: int
-    item_id: int
+    event_id: int | None
+    item_id: int | None
     route: str
     channel: str
-    alert: Alert
+    notice: Notice
+    kind: str = "alert"
 
 
 def outbox_key(event_id: int, channel: str) -> str:
@@ -38,12 +42,13 @@ def outbox_key(event_id: int, channel: str) -> str:
 
 
 def enqueue(connection: Connection, entries: Sequence[OutboxEntry], now: datetime) -> int:
-    """Insert alerts; an (event, channel) pair already queued is skipped. Returns rows added."""
+    """Insert notices; a key already queued is skipped. Returns rows added."""
     if not entries:
         return 0
     rows = [
         {
-            "key": outbox_key(entry.event_id, entry.channel),
+            "key": entry.notice.key,
+            "kind": entry.kind,
             "event_id": entry.event_id,
             "item_id": entry.item_id,
             "route": entry.route,
@@ -51,7 +56,7 @@ def enqueue(connection: Connection, entries: Sequence[OutboxEntry], now: datetim
             "state": PENDING,
             "attempts": 0,
             "next_attempt_at": now,
-            "payload": entry.alert.to_json(),
+            "payload": entry.notice.to_json(),
             "created_at": now,
         }
         for entry in entries
@@ -64,14 +69,6 @@ def enqueue(connection: Connection, entries: Sequence[OutboxEntry], now: datetim
     return len(connection.execute(statement, rows).all())
 
 
-def _claimable(due_by: datetime, stale_before: datetime, pass_started: datetime) -> Any:
-    not_tried_this_pass = OUTBOX.c.claimed_at.is_(None) | (OUTBOX.c.claimed_at < pass_started)
-    return or_(
-        and_(OUTBOX.c.state.in_((PENDING, FAILED)), OUTBOX.c.next_attempt_at <= due_by, not_tried_this_pass),
-        and_(OUTBOX.c.state == SENDING, OUTBOX.c.claimed_at < stale_before),
-    )
-
-
 def claim_due(
     connection: Connection,
     now: datetime,
@@ -79,25 +76,66 @@ def claim_due(
     due_by: datetime,
     pass_started: datetime,
     limit: int,
-    stale_before: datetime,
-    channels: Sequence[str] | None = None,
+    channels: Sequence[str],
 ) -> list[OutboxRow]:
-    """Mark up to ``limit`` rows due by ``due_by`` ``sending`` (oldest first) and return them.
+    """Mark up to ``limit`` rows per channel due by ``due_by`` ``sending`` (oldest first) and return them.
 
     A row already tried since ``pass_started`` waits for the next pass: one attempt per pass.
     The UPDATE repeats the claim condition, so a row is never handed to two deliverers.
     """
-    condition = _claimable(due_by, stale_before, pass_started)
-    if channels is not None:
-        condition = and_(condition, OUTBOX.c.channel.in_(list(channels)))
-    candidates = select(OUTBOX.c.id).where(condition).order_by(OUTBOX.c.id).limit(limit)
+    not_tried_this_pass = OUTBOX.c.claimed_at.is_(None) | (OUTBOX.c.claimed_at < pass_started)
+    condition = and_(
+        OUTBOX.c.state.in_((PENDING, FAILED)),
+        OUTBOX.c.next_attempt_at <= due_by,
+        not_tried_this_pass,
+        OUTBOX.c.channel.in_(list(channels)),
+    )
+    return _claim(connection, condition, limit, {"state": SENDING, "claimed_at": now, "attempts": OUTBOX.c.attempts + 1})
+
+
+def claim_stale(
+    connection: Connection, now: datetime, *, stale_before: datetime, limit: int, channels: Sequence[str]
+) -> list[OutboxRow]:
+    """Rows left ``sending`` by a deliverer that died, claimed anew (still ``sending``). The dead
+    deliverer's try counts as an attempt: the next one first looks for its message."""
+    condition = and_(OUTBOX.c.state == SENDING, OUTBOX.c.claimed_at < stale_before, OUTBOX.c.channel.in_(list(channels)))
+    return _claim(connection, condition, limit, {"claimed_at": now, "attempts": OUTBOX.c.attempts + 1})
+
+
+def _claim(connection: Connection, condition: Any, limit: int, values: dict[str, Any]) -> list[OutboxRow]:
+    """The oldest ``limit`` matching rows of each channel: a backlog in one channel does not keep
+    the others out of the batch (the deliverer serves channels side by side)."""
+    ranked = (
+        select(OUTBOX.c.id, func.row_number().over(partition_by=OUTBOX.c.channel, order_by=OUTBOX.c.id).label("rank"))
+        .where(condition)
+        .subquery()
+    )
+    candidates = select(ranked.c.id).where(ranked.c.rank <= limit)
     claimed = connection.execute(
-        update(OUTBOX)
-        .where(OUTBOX.c.id.in_(candidates.scalar_subquery()), condition)
-        .values(state=SENDING, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
-        .returning(*OUTBOX.c)
+        update(OUTBOX).where(OUTBOX.c.id.in_(candidates.scalar_subquery()), condition).values(**values).returning(*OUTBOX.c)
     )
     return sorted((OutboxRow.model_validate(row._mapping) for row in claimed), key=lambda row: row.id or 0)
+
+
+@dataclass(frozen=True)
+class ThreadRoot:
+    remote_ref: str | None  # the message an update replies to
+    waiting: bool  # the item's first alert to this channel is not sent yet: the update waits for it
+
+
+def thread_root(connection: Connection, row: OutboxRow) -> ThreadRoot:
+    """Where an item's later alert to a channel goes: in the thread of its first alert there."""
+    first = connection.execute(
+        select(OUTBOX.c.state, OUTBOX.c.remote_ref)
+        .where(OUTBOX.c.item_id == row.item_id, OUTBOX.c.channel == row.channel, OUTBOX.c.kind == "alert", OUTBOX.c.id < row.id)
+        .order_by(OUTBOX.c.id)
+        .limit(1)
+    ).first()
+    if first is None or first.state == DEAD:
+        return ThreadRoot(None, False)
+    if first.state == SENT:
+        return ThreadRoot(first.remote_ref, False)
+    return ThreadRoot(None, True)
 
 
 def mark_sent(connection: Connection, row_id: int, now: datetime, remote_ref: str | None) -> None:
@@ -121,22 +159,21 @@ def mark_failed(
     if row.attempts >= max_attempts:
         state, next_attempt = DEAD, now
     else:
-        state, next_attempt = (
-            FAILED,
-            now + timedelta(seconds=max(retry_after or 0.0, backoff_delay(row.attempts, backoff, max_backoff))),
-        )
+        delay = max(retry_after or 0.0, backoff_delay(row.attempts, backoff, max_backoff))
+        state, next_attempt = FAILED, now + timedelta(seconds=delay)
     connection.execute(
         update(OUTBOX).where(OUTBOX.c.id == row.id).values(state=state, next_attempt_at=next_attempt, last_error=error[:2000])
     )
     return state
 
 
-def release(connection: Connection, row: OutboxRow, error: str, retry_at: datetime) -> None:
-    """Give a claimed row back without counting the attempt (its channel is on hold)."""
+def release(connection: Connection, row: OutboxRow, reason: str, retry_at: datetime) -> None:
+    """Give a claimed row back without counting the attempt (its channel is on hold, or it waits
+    for its thread's first message)."""
     connection.execute(
         update(OUTBOX)
         .where(OUTBOX.c.id == row.id)
-        .values(state=PENDING, attempts=OUTBOX.c.attempts - 1, next_attempt_at=retry_at, last_error=error[:2000])
+        .values(state=PENDING, attempts=OUTBOX.c.attempts - 1, next_attempt_at=retry_at, last_error=reason[:2000])
     )
 
 
@@ -144,3 +181,26 @@ def backoff_delay(attempts: int, base: float, ceiling: float) -> float:
     """Exponential backoff with jitter: a random 50-100% of the doubled step, so retries spread out."""
     step = min(ceiling, base * 2 ** max(0, attempts - 1))
     return step * random.uniform(0.5, 1.0)
+
+
+def list_rows(connection: Connection, *, states: Sequence[str], channel: str | None = None, limit: int = 100) -> list[OutboxRow]:
+    query = select(OUTBOX).where(OUTBOX.c.state.in_(list(states))).order_by(OUTBOX.c.id.desc()).limit(limit)
+    if channel:
+        query = query.where(OUTBOX.c.channel == channel)
+    return [OutboxRow.model_validate(row._mapping) for row in connection.execute(query)]
+
+
+def retry(
+    connection: Connection, now: datetime, *, states: Sequence[str], channel: str | None = None, ids: Sequence[int] = ()
+) -> int:
+    """Put dead-lettered (or failed) rows back in line with a fresh count of attempts. The count
+    restarts at one, not zero: an earlier attempt may have posted, so the next one looks first."""
+    condition = OUTBOX.c.state.in_(list(states))
+    if channel:
+        condition = and_(condition, OUTBOX.c.channel == channel)
+    if ids:
+        condition = and_(condition, OUTBOX.c.id.in_(list(ids)))
+    result = connection.execute(
+        update(OUTBOX).where(condition).values(state=PENDING, attempts=1, next_attempt_at=now, last_error=None)
+    )
+    return result.rowcount or 0

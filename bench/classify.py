@@ -41,7 +41,7 @@ def items(count: int, chars: int) -> list[str]:
 
 
 def startup_seconds(cache_dir: str, sample: str) -> float:
-    command = [sys.executable, "-m", "monitor.cli", "classify", "-"]
+    command = [sys.executable, "-m", "monitor", "classify", "-"]
     started = time.perf_counter()
     subprocess.run(
         command, input=sample, text=True, capture_output=True, check=True, env={**os.environ, "REGWATCH_CACHE_DIR": cache_dir}

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from monitor.config import Settings, load_settings, parse_duration
 from monitor.errors import ConfigError, RegwatchError
 from monitor.items import RunReport
 from monitor.jpdates import format_jst, parse_timestamp, utcnow
+
+if TYPE_CHECKING:
+    from alerts.deliver import DeliveryReport
 
 
 class _CliError(click.ClickException):
@@ -113,7 +116,7 @@ def poll(context: click.Context, source_ids: tuple[str, ...], once: bool, backfi
         for report in sorted(reports, key=lambda r: r.source_id):
             click.echo(_summary(report), err=True)
         if not no_deliver:
-            _echo_delivery(runtime.deliverer().deliver_due())
+            echo_delivery(runtime.deliverer().deliver_due())
     finally:
         runtime.close()
     if reports and all(report.error for report in reports):
@@ -140,10 +143,12 @@ def _summary(report: RunReport) -> str:
     return "\n".join([text, *(f"{report.source_id}: warning: {w}" for w in report.warnings)])
 
 
-def _echo_delivery(report) -> None:
-    if report.sent or report.failed or report.dead or report.held:
+def echo_delivery(report: DeliveryReport, *, always: bool = False) -> None:
+    if always or report.sent or report.failed or report.dead or report.held or report.recovered:
         click.echo(
-            f"delivery: {report.sent} sent, {report.failed} to retry, {report.dead} dead-lettered, {report.held} held", err=True
+            f"delivery: {report.sent} sent, {report.failed} to retry, {report.dead} dead-lettered, {report.held} held, "
+            f"{report.recovered} found already posted",
+            err=True,
         )
     for error in dict.fromkeys(report.errors):
         click.echo(f"delivery: {error}", err=True)
@@ -159,7 +164,7 @@ def deliver(context: click.Context, ignore_backoff: bool) -> None:
         report = runtime.deliverer().deliver_due(ignore_backoff=ignore_backoff)
     finally:
         runtime.close()
-    _echo_delivery(report)
+    echo_delivery(report)
     if report.failed or report.held:
         sys.exit(1)
 
@@ -317,5 +322,5 @@ def db_upgrade(context: click.Context) -> None:
     click.echo(f"database at head: {_redacted(settings.database_url)}")
 
 
-if __name__ == "__main__":
-    main()
+# Operator commands live in their own module; importing it registers them on ``main``.
+from monitor import cli_delivery  # noqa: E402,F401

@@ -90,20 +90,56 @@ class DeliveryConfig(_Section):
     backoff: Duration = 30.0
     max_backoff: Duration = 3600.0
     batch: int = Field(50, ge=1)
+    claim_timeout: Duration = 120.0
 
 
 class SlackConfig(_Section):
     base_url: str = "https://slack.com/api/"
+    min_interval: Duration = 1.0
+    timeout: Duration = 15.0
+
+
+class SmtpConfig(_Section):
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    sender: str = "regwatch@localhost"
+    timeout: Duration = 30.0
+
+
+class HealthConfig(_Section):
+    channels: list[str] = ["default"]
+    failures: int = Field(3, ge=1)
+    empty_polls: int = Field(2, ge=1)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_SEND_AT = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 class ChannelConfig(_Section):
-    kind: Literal["console", "slack"]
-    channel: str | None = None
+    kind: Literal["console", "slack", "email", "webhook"]
+    channel: str | None = None  # slack: an ID (C0123ABCD) or #name
+    to: list[str] = []  # email: the digest's recipients
+    subject: str = "regwatch ダイジェスト"  # email
+    send_at: str = "07:30"  # email: JST
+    business_days_only: bool = True  # email: no digest on weekends and Japanese public holidays
+    url: str | None = None  # webhook
 
     @model_validator(mode="after")
-    def _slack_needs_channel(self) -> ChannelConfig:
+    def _kind_fields(self) -> ChannelConfig:
         if self.kind == "slack" and not self.channel:
             raise ValueError("a slack channel needs `channel` (an ID such as C0123ABCD, or #name)")
+        if self.kind == "email":
+            if not self.to:
+                raise ValueError("an email channel needs `to` (its recipients)")
+            for address in self.to:
+                if not _EMAIL.match(address):
+                    raise ValueError(f"{address!r} is not an e-mail address")
+            if not _SEND_AT.match(self.send_at):
+                raise ValueError(f"send_at {self.send_at!r} is not HH:MM")
+        if self.kind == "webhook" and not (self.url or "").startswith(("http://", "https://")):
+            raise ValueError("a webhook channel needs `url` (http or https)")
         return self
 
 
@@ -128,6 +164,9 @@ class CategoryConfig(_Section):
         return name
 
 
+_MENTION = re.compile(r"^(?:[UW][A-Z0-9]{2,}|(?:subteam\^)?S[A-Z0-9]{2,}|@?here|@?channel|@?everyone)$")
+
+
 class RouteConfig(_Section):
     name: Identifier
     categories: list[str] = ["*"]
@@ -135,6 +174,15 @@ class RouteConfig(_Section):
     channels: list[str] = Field(min_length=1)
     events: list[Literal["new", "updated"]] = ["new", "updated"]
     min_score: float = Field(0.0, ge=0.0, le=1.0)
+    mention: list[str] = []  # Slack user (U…), user group (S…) IDs, or here / channel
+
+    @field_validator("mention")
+    @classmethod
+    def _slack_mentions(cls, mentions: list[str]) -> list[str]:
+        for mention in mentions:
+            if not _MENTION.match(mention):
+                raise ValueError(f"{mention!r} is not a Slack user ID (U…), user group ID (S…), here or channel")
+        return mentions
 
 
 class SourceConfig(_Section):
@@ -192,6 +240,8 @@ class Config(_Section):
     fetch: FetchConfig = FetchConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     slack: SlackConfig = SlackConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    health: HealthConfig = HealthConfig()
     channels: dict[Identifier, ChannelConfig] = {}
     routes: list[RouteConfig] = []
     sources: list[SourceConfig] = []
@@ -221,6 +271,11 @@ class Config(_Section):
             for source in route.sources:
                 if source != "*" and source not in source_ids:
                     raise ValueError(f"routes[{index}] ({route.name}): unknown source {source!r}")
+        for channel in self.health.channels:
+            if channel not in self.channels:
+                raise ValueError(f"health.channels: unknown channel {channel!r}; defined: {', '.join(sorted(self.channels))}")
+            if self.channels[channel].kind == "email":
+                raise ValueError(f"health.channels: {channel!r} is an email digest; source health needs an alerting channel")
         return self
 
 
@@ -240,6 +295,8 @@ class Settings:
     path: Path | None
     database_url: str
     slack_token: str | None
+    smtp_user: str | None = None
+    smtp_password: str | None = None
 
     @property
     def origin(self) -> str:
@@ -272,7 +329,14 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
                 f"{config_path or 'built-in defaults'}: channels.{slack_channels[0]}: kind 'slack' needs "
                 "SLACK_BOT_TOKEN in the environment (secrets are never read from the file)"
             )
-    return Settings(config, config_path, env.get("REGWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL, token)
+    return Settings(
+        config,
+        config_path,
+        env.get("REGWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        token,
+        env.get("REGWATCH_SMTP_USER") or None,
+        env.get("REGWATCH_SMTP_PASSWORD") or None,
+    )
 
 
 def _resolve_example_paths(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:

@@ -137,7 +137,7 @@ class Alert:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready snapshot (stored in the outbox row)."""
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data: dict[str, Any] = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         data["categories"] = list(self.categories)
         data["scores"] = dict(self.scores)
@@ -160,6 +160,37 @@ class Alert:
                 "mentions": tuple(data.get("mentions", ())),
             }
         )
+
+
+HealthKind = Literal["source_broken", "source_recovered"]
+
+
+@dataclass(frozen=True)
+class HealthNotice:
+    """A source stopped working (or works again): for the operators' channels."""
+
+    key: str
+    kind: HealthKind
+    source_id: str
+    source_name: str
+    reason: str
+    since: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "since": self.since.isoformat() if self.since else None}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HealthNotice:
+        since = data.get("since")
+        return cls(**{**data, "since": datetime.fromisoformat(since) if since else None})
+
+
+Notice = Alert | HealthNotice
+
+
+def notice_from_row(kind: str, payload: Mapping[str, Any]) -> Notice:
+    """The payload of an outbox row of ``kind`` (alert, source_broken, source_recovered)."""
+    return Alert.from_json(payload) if kind == "alert" else HealthNotice.from_json(payload)
 
 
 @dataclass

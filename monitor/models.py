@@ -37,7 +37,11 @@ class SourceRow(SQLModel, table=True):
     last_error: str | None = None
     consecutive_failures: int = 0
     last_item_count: int | None = None
+    consecutive_empty: int = 0
     items_seen: int = 0
+    health: str = Field(default="ok", max_length=16)  # ok | broken
+    broken_since: datetime | None = None
+    broken_reason: str | None = None
 
 
 class FetchStateRow(SQLModel, table=True):
@@ -128,15 +132,20 @@ class EventRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """One alert for one channel. Unique ``key``: an event reaches a channel at most once."""
+    """One alert for one channel. Unique ``key``: an event reaches a channel at most once.
+
+    ``kind`` is ``alert`` (an item's event) or a source-health notice (``source_broken``,
+    ``source_recovered``), which has no item or event.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"), Index("ix_outbox_item_channel", "item_id", "channel"))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=255)
-    event_id: int = Field(foreign_key="event.id", index=True)
-    item_id: int = Field(foreign_key="item.id", index=True)
+    kind: str = Field(default="alert", max_length=32)
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="item.id")
     route: str = Field(max_length=64)
     channel: str = Field(max_length=64)
     state: str = Field(default="pending", max_length=16)
@@ -148,3 +157,23 @@ class OutboxRow(SQLModel, table=True):
     remote_ref: str | None = Field(default=None, max_length=255)
     payload: dict[str, Any] = json_column()
     created_at: datetime
+
+
+class DigestRow(SQLModel, table=True):
+    """One digest of one email channel for one day (JST): sent once, retried until it is."""
+
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("channel", "day", name="uq_digest_channel_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=64)
+    day: str = Field(max_length=10)  # YYYY-MM-DD, JST
+    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime
+    window_start: datetime
+    window_end: datetime
+    items: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    message_id: str | None = Field(default=None, max_length=255)

@@ -22,10 +22,11 @@ from monitor.config import Config
 from monitor.diff import ListEntry, Plan, changes, list_entries, plan
 from monitor.errors import BodyTooLargeError, DecodeError, FetchError, HTTPStatusError, ParseError, RegwatchError
 from monitor.fetch import Fetcher
-from monitor.items import Alert, Article, Change, Document, EventKind, ItemContent, Page, RunReport
+from monitor.health import HealthPolicy
+from monitor.items import Alert, Article, Change, Classification, Document, EventKind, ItemContent, Page, RunReport
 from monitor.jpdates import JST, utcnow
 from monitor.record import EventDraft, Recorder, SourceOutcome
-from monitor.route import route_event
+from monitor.route import Delivery, route_event
 from monitor.sources import SourceSpec
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Pipeline:
         global request limit decide what goes on the wire, so a busy host never idles the others.
         """
         pool = max(self.config.fetch.concurrency * 8, 16)
-        recorder = Recorder(self.store)
+        recorder = Recorder(self.store, HealthPolicy.from_config(self.config))
         running: set[asyncio.Task[RunReport]] = set()
         reports: list[RunReport] = []
         more = True
@@ -223,7 +224,10 @@ class Pipeline:
         drafts = []
         for event, result in zip(found, results, strict=True):
             deliveries = route_event(self.config.routes, source_id=spec.id, event=event.kind, classification=result)
-            alerts = tuple((delivery, _alert(event, spec, result, delivery.categories)) for delivery in deliveries)
+            # Email channels are digests: they read the store, not the outbox.
+            alerts = tuple(
+                (d, _alert(event, spec, result, d)) for d in deliveries if self.config.channels[d.channel].kind != "email"
+            )
             drafts.append(
                 EventDraft(
                     event.prepared.entry.url,
@@ -379,8 +383,9 @@ def _document(source_id: str, prepared: _Prepared) -> Document:
     )
 
 
-def _alert(event: _Found, spec: SourceSpec, result, categories: tuple[str, ...]) -> Alert:
+def _alert(event: _Found, spec: SourceSpec, result: Classification, delivery: Delivery) -> Alert:
     prepared = event.prepared
+    categories = delivery.categories
     return Alert(
         key="",
         event=event.kind,
@@ -395,4 +400,5 @@ def _alert(event: _Found, spec: SourceSpec, result, categories: tuple[str, ...])
         evidence={category: result.evidence.get(category, ()) for category in categories},
         facts=dict(result.facts),
         changes=event.changes,
+        mentions=delivery.mentions,
     )

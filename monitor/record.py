@@ -21,8 +21,9 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from alerts.outbox import OutboxEntry, enqueue, outbox_key
-from monitor import store
+from monitor import health, store
 from monitor.errors import RegwatchError
+from monitor.health import HealthPolicy
 from monitor.items import Alert, Change, Classification, EventKind, RunReport
 from monitor.jpdates import utcnow
 from monitor.route import Delivery
@@ -58,8 +59,9 @@ class SourceOutcome:
 
 
 class Recorder:
-    def __init__(self, database: store.Store, *, max_batch: int = 64, max_delay: float = 0.5) -> None:
+    def __init__(self, database: store.Store, health: HealthPolicy, *, max_batch: int = 64, max_delay: float = 0.5) -> None:
         self._store = database
+        self._health = health
         self._max_batch = max_batch
         self._max_delay = max_delay
         self._pending: list[SourceOutcome] = []
@@ -101,8 +103,11 @@ class Recorder:
                     outcome.report.error = outcome.report.error or f"not recorded: {exc}"
 
     def _write_now(self, batch: list[SourceOutcome]) -> None:
+        now = utcnow()
         with self._store.begin() as connection:
-            _write(connection, batch, utcnow())
+            _write(connection, batch, now)
+            for change in health.check(connection, [outcome.report.source_id for outcome in batch], self._health, now):
+                logger.warning("%s: %s: %s", change.source_id, change.kind, change.reason)
 
 
 def _write(connection: Connection, outcomes: list[SourceOutcome], now: datetime) -> None:

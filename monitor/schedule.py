@@ -11,20 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import threading
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from alerts.deliver import Deliverer
+from alerts.deliver import DeliveryWorker
+from alerts.digest import Digests
 from monitor.items import RunReport
-from monitor.jpdates import JST
+from monitor.jpdates import JST, utcnow
 from monitor.pipeline import Pipeline
 from monitor.runtime import Runtime
 
 logger = logging.getLogger(__name__)
-
-_DELIVERY_POLL_SECONDS = 1.0
 
 
 class Service:
@@ -34,8 +32,6 @@ class Service:
         self._stop = asyncio.Event()
         self._tick_idle = asyncio.Event()
         self._tick_idle.set()
-        self._stopping = threading.Event()
-        self._wake_deliverer = threading.Event()
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -47,8 +43,8 @@ class Service:
         self._runtime.ready()
         fetcher = self._runtime.fetcher()
         pipeline = self._runtime.pipeline(fetcher)
-        delivery = threading.Thread(target=self._deliver_forever, args=(self._runtime.deliverer(),), name="deliverer")
-        delivery.start()
+        self._delivery = DeliveryWorker(self._runtime.deliverer())
+        self._delivery.start()
         scheduler = AsyncIOScheduler(timezone=JST)
         scheduler.add_job(
             self._tick,
@@ -60,6 +56,7 @@ class Service:
             coalesce=True,
             next_run_time=datetime.now(JST),
         )
+        self.add_digest_jobs(scheduler)
         scheduler.start()
         logger.info("regwatch running: %d sources, tick every %gs", len(self._runtime.sources), self._config.service.tick)
         try:
@@ -73,11 +70,23 @@ class Service:
             except TimeoutError:
                 logger.warning("the running poll did not finish within %gs; its sources are released by lease expiry", grace)
             scheduler.shutdown(wait=False)
-            self._stopping.set()
-            self._wake_deliverer.set()
-            await asyncio.to_thread(delivery.join)
+            await asyncio.to_thread(self._delivery.stop)
             await fetcher.aclose()
             logger.info("stopped")
+
+    def add_digest_jobs(self, scheduler: AsyncIOScheduler) -> None:
+        """Each email channel's digest at its JST time; failed ones retried every minute."""
+        digests = Digests(self._runtime.store, self._runtime.settings)
+        for name, channel in digests.channels.items():
+            hour, minute = (int(part) for part in channel.send_at.split(":"))
+            scheduler.add_job(
+                _digest_due, "cron", args=(digests, name), hour=hour, minute=minute, timezone=JST,
+                id=f"digest-{name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
+            )  # fmt: skip
+        if digests.channels:
+            scheduler.add_job(
+                _send_digests, "interval", args=(digests,), seconds=60, id="digests", max_instances=1, coalesce=True
+            )
 
     async def _tick(self, pipeline: Pipeline) -> None:
         if self._stop.is_set():
@@ -88,18 +97,19 @@ class Service:
         finally:
             self._tick_idle.set()
         if any(report.alerts for report in reports):
-            self._wake_deliverer.set()
+            self._delivery.wake()
         for report in reports:
             log_report(report)
 
-    def _deliver_forever(self, deliverer: Deliverer) -> None:
-        while not self._stopping.is_set():
-            try:
-                deliverer.deliver_due(stop=self._stopping)
-            except Exception:  # a database hiccup must not kill delivery for good
-                logger.exception("delivery pass failed; retrying")
-            self._wake_deliverer.wait(_DELIVERY_POLL_SECONDS)
-            self._wake_deliverer.clear()
+
+def _digest_due(digests: Digests, name: str) -> None:
+    digests.schedule(name, utcnow())
+    _send_digests(digests)
+
+
+def _send_digests(digests: Digests) -> None:
+    for line in digests.send_due():
+        logger.info("%s", line)
 
 
 def log_report(report: RunReport) -> None:

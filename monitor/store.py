@@ -17,7 +17,21 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Integer, and_, bindparam, create_engine, delete, event, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Insert
@@ -229,6 +243,12 @@ _FINISH_SUCCESS = _release(
     consecutive_failures=0,
     baseline_at=func.coalesce(SOURCE.c.baseline_at, bindparam("now")),
     last_item_count=func.coalesce(bindparam("item_count", type_=Integer), SOURCE.c.last_item_count),
+    # A page read with no item counts toward "broken"; a 304 (no count) changes nothing.
+    consecutive_empty=case(
+        (bindparam("item_count", type_=Integer) == 0, SOURCE.c.consecutive_empty + 1),
+        (bindparam("item_count", type_=Integer).is_(None), SOURCE.c.consecutive_empty),
+        else_=0,
+    ),
     items_seen=SOURCE.c.items_seen + bindparam("new_items"),
 )
 _FINISH_FAILURE = _release(last_error=bindparam("error"), consecutive_failures=SOURCE.c.consecutive_failures + 1)
@@ -452,3 +472,22 @@ def list_items(
         {**row._mapping, "labels": row.labels or [], "scores": row.scores or {}, "facts": row.facts or {}}
         for row in connection.execute(query)
     ]
+
+
+def events_between(connection: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Events recorded in [start, end), oldest first, with their item and its classification."""
+    query = (
+        select(
+            EVENT.c.id.label("event_id"), EVENT.c.kind, EVENT.c.source_id, EVENT.c.changes, EVENT.c.created_at,
+            ITEM.c.id.label("item_id"), ITEM.c.title_raw, ITEM.c.link, ITEM.c.published_at,
+            CLASSIFICATION.c.labels, CLASSIFICATION.c.scores, CLASSIFICATION.c.evidence, CLASSIFICATION.c.facts,
+        )
+        .select_from(EVENT.join(ITEM, ITEM.c.id == EVENT.c.item_id).outerjoin(CLASSIFICATION, CLASSIFICATION.c.item_id == ITEM.c.id))
+        .where(EVENT.c.created_at >= start, EVENT.c.created_at < end)
+        .order_by(EVENT.c.created_at, EVENT.c.id)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def source_rows(connection: Connection) -> list[SourceRow]:
+    return [SourceRow.model_validate(row._mapping) for row in connection.execute(select(SOURCE).order_by(SOURCE.c.id))]

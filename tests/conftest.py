@@ -6,21 +6,30 @@ PostgreSQL would prove nothing about it. Set REGWATCH_TEST_POSTGRES_URL to use a
 
 from __future__ import annotations
 
+import email.policy
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime, timezone
+from email import message_from_bytes
+from email.message import EmailMessage
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from monitor.items import Page
+from tests.databases import scratch_schema
 from tests.servers import PROJECT_ROOT, RunningServer, start
 
 PAGES = Path(__file__).parent / "pages"
 SHARED = PROJECT_ROOT.parent / "shared"
+SLACK_CHANNELS = {
+    "regwatch": "C0REGWATCH",
+    "telecom-compliance": "C0TELECOM",
+    "politics-desk": "C0POLITICS",
+    "regwatch-ops": "C0OPS",
+}
 POSTGRES_URL = os.environ.get("REGWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -52,48 +61,55 @@ def shared_file(relative: str) -> Path:
     return path
 
 
-def _postgres_schema_url(schema: str) -> str:
-    return f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
-
-
-def _postgres_connect() -> psycopg.Connection:
-    url = make_url(POSTGRES_URL)
-    try:
-        return psycopg.connect(
-            host=url.host,
-            port=url.port or 5432,
-            user=url.username,
-            password=url.password,
-            dbname=url.database,
-            autocommit=True,
-            connect_timeout=5,
-        )
-    except psycopg.OperationalError as exc:
-        pytest.fail(
-            f"PostgreSQL at {url.host}:{url.port} is unreachable ({exc}). The store is tested on both "
-            "databases; start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`."
-        )
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database of each kind (PostgreSQL: a schema of its own)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'regwatch.db'}"
         return
-    schema = f"rw_test_{uuid.uuid4().hex[:12]}"
-    with _postgres_connect() as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield _postgres_schema_url(schema)
-    finally:
-        with _postgres_connect() as connection:
-            connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with ExitStack() as cleanup:
+        try:
+            url = cleanup.enter_context(scratch_schema(POSTGRES_URL))
+        except psycopg.OperationalError as exc:
+            pytest.fail(
+                f"PostgreSQL at {POSTGRES_URL} is unreachable ({exc}). The store is tested on both databases; "
+                "start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`."
+            )
+        yield url
+
+
+class Mailbox:
+    """A real SMTP server on 127.0.0.1 (tests/servers/smtp.py) and the messages it accepted."""
+
+    USER, PASSWORD = "digest", "s3cret"
+
+    def __init__(self, spool: Path, server: RunningServer) -> None:
+        self.spool = spool
+        self.server = server
+        self.port = server.port
+
+    def messages(self) -> list[EmailMessage]:
+        files = sorted(self.spool.glob("*.eml"), key=lambda path: int(path.stem))
+        return [message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in files]  # type: ignore[misc]
+
+    def refuse(self, refusing: bool) -> None:
+        """While refusing, every message gets a temporary error (451)."""
+        flag = self.spool / "_refuse"
+        flag.touch() if refusing else flag.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[Mailbox]:
+    spool = tmp_path / "smtp-spool"
+    server = start("tests.servers.smtp", "--spool", str(spool), "--user", Mailbox.USER, "--password", Mailbox.PASSWORD)
+    yield Mailbox(spool, server)
+    server.stop()
 
 
 @pytest.fixture
 def slack_server() -> Iterator[RunningServer]:
-    server = start("tests.servers.slack", "--channel", "regwatch=C0REGWATCH", "--channel", "telecom-compliance=C0TELECOM")
+    channels = [f"{name}={cid}" for name, cid in SLACK_CHANNELS.items()]
+    server = start("tests.servers.slack", *(argument for channel in channels for argument in ("--channel", channel)))
     yield server
     server.stop()
 

@@ -175,7 +175,7 @@ def test_classify_lines_keeps_order_and_reports_bad_lines(classifier):
 
 def regwatch(*arguments: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *arguments], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=120
+        [sys.executable, "-m", "monitor", *arguments], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=120
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 
 import pytest
 from sqlmodel import select
@@ -12,74 +14,14 @@ from alerts import outbox
 from alerts.console import ConsoleChannel
 from alerts.deliver import Deliverer
 from alerts.slack import SlackChannel, slack_client
+from alerts.webhook import WebhookChannel
 from monitor import store
 from monitor.config import DeliveryConfig
-from monitor.items import Alert
+from monitor.items import HealthNotice
 from monitor.models import OutboxRow
+from tests.queued import NOW, make_alert, queue
 
-NOW = datetime(2024, 2, 9, 1, 0, tzinfo=timezone.utc)
 FAST_RETRY = DeliveryConfig(max_attempts=3, backoff=0.0, max_backoff=0.0, batch=10)
-
-
-def make_alert(key: str, title: str = "北陸通信サービス株式会社に対する行政指導") -> Alert:
-    return Alert(
-        key=key,
-        event="new",
-        item_id=0,
-        source_id="mic-press",
-        source_name="総務省 報道資料",
-        title=title,
-        url="https://www.soumu.go.jp/menu_news/s-news/01kiban07_02000099.html?a=1&b=2",
-        published_at=NOW,
-        categories=("guidance_notice",),
-        scores={"guidance_notice": 0.97},
-        evidence={"guidance_notice": ("行政指導を行いました",)},
-        facts={},
-    )
-
-
-def queue(database: store.Store, titles: list[str], channel: str = "slack") -> None:
-    """Store one item and event per title and queue an alert for ``channel``."""
-    with database.begin() as connection:
-        store.sync_sources(connection, [("mic-press", "mic_press_list", "https://x", True)], NOW)
-        entries = []
-        for index, title in enumerate(titles):
-            url = f"https://www.soumu.go.jp/menu_news/s-news/{index}.html"
-            item = {
-                "url": url,
-                "link": url,
-                "source_id": "mic-press",
-                "title": title,
-                "title_raw": title,
-                "body": "",
-                "body_raw": "",
-                "lead": "",
-                "published_at": NOW,
-                "modified_at": None,
-                "content_fingerprint": str(index),
-                "detail_fetched_at": None,
-                "baseline": False,
-                "attributes": {},
-                "first_seen_at": NOW,
-                "updated_at": None,
-            }
-            item_id = store.insert_items(connection, [item])[url]
-            event_id = store.save_events(
-                connection,
-                [
-                    {
-                        "item_id": item_id,
-                        "source_id": "mic-press",
-                        "kind": "new",
-                        "fingerprint": str(index),
-                        "changes": [],
-                        "created_at": NOW,
-                    }
-                ],
-            )[(item_id, "new")]
-            key = outbox.outbox_key(event_id, channel)
-            entries.append(outbox.OutboxEntry(event_id, item_id, "everything", channel, make_alert(key, title)))
-        outbox.enqueue(connection, entries, NOW)
 
 
 @pytest.fixture
@@ -92,7 +34,7 @@ def database(database_url):
 
 def slack_deliverer(database, slack_server, channel="#regwatch", token="xoxb-test", config=FAST_RETRY) -> Deliverer:
     client = slack_client(token, slack_server.url + "/api/")
-    return Deliverer(database, {"slack": SlackChannel("slack", client, channel)}, config)
+    return Deliverer(database, {"slack": SlackChannel("slack", client, channel, min_interval=0)}, config)
 
 
 def outbox_rows(database) -> list[OutboxRow]:
@@ -139,20 +81,29 @@ def test_a_slack_outage_keeps_alerts_and_delivers_each_once_after_recovery(datab
     ]
 
 
-def test_rate_limit_retry_after_is_honoured(database, slack_server):
-    queue(database, ["一件目"])
+def test_a_rate_limit_pauses_the_channel_for_retry_after_without_counting_the_waiting_alerts(database, slack_server):
+    queue(database, ["一件目", "二件目", "三件目"])
     slack_server.control("POST", "/__faults__", {"faults": [{"kind": "ratelimit", "retry_after": 30}]})
     before = datetime.now(timezone.utc)
-    assert slack_deliverer(database, slack_server).deliver_due().failed == 1
-    (row,) = outbox_rows(database)
-    assert row.state == "failed" and row.next_attempt_at >= before + timedelta(seconds=29)
-    assert "rate limited" in row.last_error
+    report = slack_deliverer(database, slack_server).deliver_due()
+    assert report.failed == 1 and report.sent == 0
+    assert slack_server.control("GET", "/__messages__") == []  # the other two were not sent into the limit
+    limited, *waiting = outbox_rows(database)
+    assert limited.state == "failed" and limited.next_attempt_at >= before + timedelta(seconds=29)
+    assert "rate limited" in limited.last_error
+    assert all(
+        row.state == "pending" and row.attempts == 0 and row.next_attempt_at >= before + timedelta(seconds=25) for row in waiting
+    )
 
 
-def test_a_misconfigured_channel_is_held_and_keeps_its_alerts(database, slack_server):
+@pytest.mark.parametrize(
+    ("channel", "token", "error"),
+    [("#no-such-channel", "xoxb-test", "channel_not_found"), ("#regwatch", "xoxb-revoked", "invalid_auth")],
+)
+def test_a_misconfigured_channel_is_held_and_keeps_its_alerts(database, slack_server, channel, token, error):
     queue(database, ["一件目", "二件目"])
-    report = slack_deliverer(database, slack_server, channel="#no-such-channel").deliver_due()
-    assert report.held == 2 and report.sent == 0 and "channel_not_found" in report.errors[0]
+    report = slack_deliverer(database, slack_server, channel=channel, token=token).deliver_due()
+    assert report.held == 2 and report.sent == 0 and error in report.errors[0]
     assert [row.state for row in outbox_rows(database)] == ["pending", "pending"]
     assert outbox_rows(database)[0].attempts == 0
     assert slack_deliverer(database, slack_server).deliver_due(ignore_backoff=True).sent == 2
@@ -175,3 +126,108 @@ def test_console_channel_prints_the_alert(database):
     printed = stream.getvalue()
     assert "行政指導・命令 (guidance_notice)" in printed and "北陸通信サービス株式会社に対する行政指導" in printed
     assert "根拠 (guidance_notice): 行政指導を行いました" in printed
+
+
+def test_an_update_is_a_reply_in_the_thread_of_the_items_first_alert(database, slack_server):
+    queue(database, ["北陸通信サービス株式会社に対する行政指導"], kinds=("new", "updated"))
+    slack_server.control("POST", "/__faults__", {"faults": [{"kind": "http500"}]})
+    deliverer = slack_deliverer(database, slack_server)
+    first = deliverer.deliver_due()
+    assert first.failed == 1 and first.deferred == 1  # the update waits for its thread to exist
+    assert deliverer.deliver_due(ignore_backoff=True).sent == 2
+    root, reply = slack_server.control("GET", "/__messages__")
+    assert root["thread_ts"] is None and reply["thread_ts"] == root["ts"]
+    assert "（更新）" in reply["blocks"][0]["text"]["text"]
+
+
+def test_a_post_whose_answer_was_lost_is_found_in_history_not_posted_again(database, slack_server):
+    queue(database, ["一件目", "二件目"])
+    slack_server.control("POST", "/__faults__", {"faults": [{"kind": "lost_answer"}]})
+    deliverer = slack_deliverer(database, slack_server)
+    assert deliverer.deliver_due().failed == 1
+    report = deliverer.deliver_due()
+    assert report.recovered == 1 and report.sent == 0
+    messages = slack_server.control("GET", "/__messages__")
+    assert sorted(m["metadata"]["event_payload"]["key"] for m in messages) == sorted(row.key for row in outbox_rows(database))
+    assert {row.state for row in outbox_rows(database)} == {"sent"}
+    assert outbox_rows(database)[0].remote_ref == f"C0REGWATCH:{messages[0]['ts']}"
+
+
+def test_alerts_a_killed_deliverer_left_sending_are_checked_then_sent_once(database, slack_server):
+    queue(database, ["投稿済み", "未投稿"])
+    with database.begin() as connection:  # the deliverer that died had claimed both and posted the first
+        posted, _ = outbox.claim_due(connection, NOW, due_by=NOW, pass_started=NOW, limit=10, channels=["slack"])
+    SlackChannel("slack", slack_client("xoxb-test", slack_server.url + "/api/"), "#regwatch").send(
+        make_alert(posted.key, "投稿済み")
+    )
+    survivor = slack_deliverer(database, slack_server, config=DeliveryConfig(claim_timeout=0, backoff=0))
+    report = survivor.deliver_due()
+    assert report.recovered == 1 and report.sent == 1
+    titles = sorted(m["text"].split("\n")[1] for m in slack_server.control("GET", "/__messages__"))
+    assert titles == ["投稿済み", "未投稿"]
+
+
+def test_a_hanging_slack_times_out_and_the_retry_posts_once(database, slack_server):
+    queue(database, ["一件目"])
+    slack_server.control("POST", "/__faults__", {"faults": [{"kind": "hang", "seconds": 3}]})
+    client = slack_client("xoxb-test", slack_server.url + "/api/", timeout=1)
+    deliverer = Deliverer(database, {"slack": SlackChannel("slack", client, "#regwatch", min_interval=0)}, FAST_RETRY)
+    started = time.monotonic()
+    report = deliverer.deliver_due()
+    assert report.failed == 1 and time.monotonic() - started < 2.5
+    assert "timed out" in report.errors[0].lower() or "timeout" in report.errors[0].lower()
+    assert deliverer.deliver_due().sent == 1
+    assert len(slack_server.control("GET", "/__messages__")) == 1
+
+
+def test_each_channel_is_paced_and_one_channel_waiting_does_not_hold_up_another(database, slack_server):
+    queue(database, ["一", "二", "三"], channel="general")
+    notices = [HealthNotice(f"health:{i}", "source_broken", "mic-press", "総務省", "理由", NOW) for i in range(3)]
+    with database.begin() as connection:
+        outbox.enqueue(connection, [outbox.OutboxEntry(None, None, "ops", "telecom", n, kind=n.kind) for n in notices], NOW)
+    client = slack_client("xoxb-test", slack_server.url + "/api/")
+    channels = {
+        "general": SlackChannel("general", client, "#regwatch", min_interval=0.4),
+        "telecom": SlackChannel("telecom", client, "#telecom-compliance", min_interval=0.4),
+    }
+    assert Deliverer(database, channels, FAST_RETRY).deliver_due().sent == 6
+    messages = slack_server.control("GET", "/__messages__")
+    for channel_id in ("C0REGWATCH", "C0TELECOM"):
+        times = [m["received_at"] for m in messages if m["channel"] == channel_id]
+        assert len(times) == 3 and min(b - a for a, b in pairwise(times)) >= 0.39
+    assert {m["channel"] for m in messages[:2]} == {"C0REGWATCH", "C0TELECOM"}  # interleaved, not one after the other
+
+
+def test_a_source_health_notice_reads_as_such_in_slack(database, slack_server):
+    notice = HealthNotice(
+        "health:mic-press:x:source_broken",
+        "source_broken",
+        "mic-press",
+        "総務省 報道資料",
+        "failed 3 polls in a row; last error: HTTP 503",
+        NOW,
+    )
+    with database.begin() as connection:
+        outbox.enqueue(connection, [outbox.OutboxEntry(None, None, "health", "slack", notice, kind="source_broken")], NOW)
+    assert slack_deliverer(database, slack_server).deliver_due().sent == 1
+    (message,) = slack_server.control("GET", "/__messages__")
+    assert message["blocks"][0]["text"]["text"] == "ソース異常: 総務省 報道資料"
+    assert "HTTP 503" in message["text"] and message["thread_ts"] is None
+
+
+def test_a_webhook_gets_json_with_an_idempotency_key_and_a_refusal_holds_it(database, site):
+    queue(database, ["一件目"], channel="hook")
+    hook = {"hook": WebhookChannel("hook", site.url + "/hooks/regwatch")}
+    site.respond("/hooks/regwatch", 503)
+    assert Deliverer(database, hook, FAST_RETRY).deliver_due().failed == 1
+    site.respond("/hooks/regwatch", None)
+    assert Deliverer(database, hook, FAST_RETRY).deliver_due().sent == 1
+    posts = [r for r in site.requests() if r.get("method") == "POST"]
+    assert [p["status"] for p in posts] == [503, 200]
+    assert posts[0]["idempotency_key"] == posts[1]["idempotency_key"] == outbox_rows(database)[0].key
+    assert posts[1]["body"]["type"] == "alert" and posts[1]["body"]["title"] == "一件目"
+
+    queue(database, ["二件目"], channel="gone")
+    site.respond("/hooks/gone", 410)
+    report = Deliverer(database, {"gone": WebhookChannel("gone", site.url + "/hooks/gone")}, FAST_RETRY).deliver_due()
+    assert report.held == 1 and "HTTP 410" in report.errors[0]

@@ -36,3 +36,13 @@ def test_example_config_is_valid():
 def test_dockerfile_copies_existing_paths():
     for source in re.findall(r"^COPY (\S+)", (DEPLOY / "Dockerfile").read_text(encoding="utf-8"), re.M):
         assert (PROJECT_ROOT / source).exists(), source
+
+
+def test_the_commented_team_setup_in_the_example_config_is_valid(tmp_path):
+    example = (DEPLOY / "regwatch.toml").read_text(encoding="utf-8")
+    commented = example[example.index("# Teams, each in its channel") :].splitlines()[2:]
+    uncommented = "\n".join(line.removeprefix("#").removeprefix(" ") for line in commented)
+    (tmp_path / "teams.toml").write_text(uncommented, encoding="utf-8")
+    config = load_settings(tmp_path / "teams.toml", env={"SLACK_BOT_TOKEN": "xoxb-example"}).config
+    assert [route.name for route in config.routes] == ["telecom", "politics", "morning"]
+    assert config.channels["morning"].kind == "email" and config.health.channels == ["ops"]

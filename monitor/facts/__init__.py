@@ -2,7 +2,8 @@
 
 amounts_jpy (yen amounts as integers), dates (full dates), resolved_dates (relative and year-less
 dates resolved against the publication date, with their phrases), corporate_numbers (法人番号 with
-a valid check digit; the rejected ones apart), organizations, people (with their titles),
+a valid check digit; the rejected ones apart; each with the organization named next to it, when
+one is), organizations, people (with their titles),
 districts (electoral districts) and figures (survey labels with their counts).
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from monitor.facts.amounts import extract_amounts
 from monitor.facts.dates import ResolvedDate, extract_dates
 from monitor.facts.figures import Figure, extract_figures
-from monitor.facts.identifiers import RejectedNumber, extract_corporate_numbers, extract_districts
+from monitor.facts.identifiers import RejectedNumber, corporate_number_owners, extract_corporate_numbers, extract_districts
 from monitor.facts.names import Person, extract_organizations, extract_people, tokenize
 from monitor.items import Document
 from monitor.jpdates import JST
@@ -29,6 +30,7 @@ class Facts:
     resolved_dates: list[ResolvedDate]
     corporate_numbers: list[str]
     corporate_numbers_rejected: list[RejectedNumber]
+    corporate_number_owners: dict[str, str]  # number → organization
     organizations: list[str]
     people: list[Person]
     districts: list[str]
@@ -44,13 +46,15 @@ def extract_facts(document: Document) -> Facts:
     dates, resolved = extract_dates(text, published)
     valid_numbers, rejected_numbers = extract_corporate_numbers(text)
     tokens = tokenize(text)
+    organizations = extract_organizations(text, tokens)
     return Facts(
         amounts_jpy=extract_amounts(text),
         dates=dates,
         resolved_dates=resolved,
         corporate_numbers=valid_numbers,
         corporate_numbers_rejected=rejected_numbers,
-        organizations=extract_organizations(text, tokens),
+        corporate_number_owners=corporate_number_owners(text, valid_numbers, organizations),
+        organizations=organizations,
         people=extract_people(tokens),
         districts=extract_districts(text),
         figures=extract_figures(text),

@@ -39,6 +39,26 @@ def extract_corporate_numbers(text: str) -> tuple[list[str], list[RejectedNumber
     return valid, rejected
 
 
+_OWNER_WINDOW = 40  # characters before a number in which its company's name is looked for
+
+
+def corporate_number_owners(text: str, numbers: list[str], organizations: list[str]) -> dict[str, str]:
+    """Number → the organization named just before it, as in 北陸通信サービス株式会社（法人番号 8220001012345）.
+
+    A number with no organization ending within a short window before it has no owner: a list of
+    numbers apart from the names is not guessed at.
+    """
+    owners: dict[str, str] = {}
+    for number in numbers:
+        position = text.find(number)
+        window_start = max(0, position - _OWNER_WINDOW)
+        window = text[window_start:position]
+        candidates = [(window.rfind(name) + len(name), name) for name in organizations if name in window]
+        if candidates:
+            owners[number] = max(candidates)[1]
+    return owners
+
+
 def extract_districts(text: str) -> list[str]:
     """Electoral districts as written: 石川3区, 比例東海."""
     return list(

@@ -9,6 +9,8 @@ makes a path answer with an error instead. Text bodies of 1 KB or more are sent 
 to clients that accept it, as production servers do. ``GET /__requests__`` lists the requests served (path,
 status, host); ``DELETE /__requests__`` clears the list. Several --host values serve the same
 port on several loopback addresses (127.0.0.2 … for per-host politeness benchmarks).
+A POST (a webhook receiver) is logged with its JSON body and Idempotency-Key and answers 200, or
+the status ``_responses.json`` gives its path.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Site:
     def override(self, path: str) -> dict | None:
         return self._table("_responses.json").get(path)  # type: ignore[return-value]
 
-    def record(self, handler: BaseHTTPRequestHandler, path: str, status: int) -> None:
+    def record(self, handler: BaseHTTPRequestHandler, path: str, status: int, **extra: object) -> None:
         with self.lock:
             self.requests.append(
                 {
@@ -54,6 +56,7 @@ class Site:
                     "status": status,
                     "user_agent": handler.headers.get("User-Agent", ""),
                     "at": time.time(),
+                    **extra,
                 }
             )
 
@@ -84,6 +87,20 @@ def make_handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b"[]", {"Content-Type": "application/json"})
             else:
                 self._send(405)
+
+        def do_POST(self) -> None:
+            path = unquote(urlsplit(self.path).path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status = int((site.override(path) or {}).get("status", 200))
+            site.record(
+                self,
+                path,
+                status,
+                method="POST",
+                body=json.loads(body or b"null"),
+                idempotency_key=self.headers.get("Idempotency-Key"),
+            )
+            self._send(status, b"{}", {"Content-Type": "application/json"})
 
         def do_GET(self) -> None:
             path = unquote(urlsplit(self.path).path)

@@ -1,6 +1,6 @@
 """A local server that answers like the Slack Web API, for the real slack-sdk client.
 
-    python -m tests.servers.slack [--token xoxb-test] [--channel regwatch=C0REGWATCH ...]
+    python -m tests.servers.slack [--token xoxb-test] [--channel regwatch=C0REGWATCH ...] [--latency 0.05]
 
 Implements auth.test, chat.postMessage, conversations.history (with message metadata) and
 conversations.list. Answers as Slack does (STACK.md): HTTP 200 with ``{"ok": true, ...}``; errors
@@ -12,7 +12,10 @@ Control endpoints:
   ``{"kind": "ratelimit", "retry_after": 1}``, ``{"kind": "hang", "seconds": 30}``,
   ``{"kind": "lost_answer"}`` (the message is posted, then the connection is dropped).
 - ``POST /__mode__`` ``{"down": true}``: every API call answers HTTP 500 until set back.
-- ``GET /__messages__``: every message posted; ``DELETE /__messages__`` clears them.
+- ``GET /__messages__``: every message posted (with ``received_at``, the server's clock when the
+  request arrived); ``DELETE /__messages__`` clears them.
+``--latency`` delays every chat.postMessage answer, after the message is recorded: a client
+killed meanwhile leaves a message it never heard about.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 
 class Workspace:
-    def __init__(self, token: str, channels: dict[str, str]) -> None:
+    def __init__(self, token: str, channels: dict[str, str], latency: float = 0.0) -> None:
         self.token = token
+        self.latency = latency
         self.channels = channels  # name → id
         self.messages: list[dict[str, Any]] = []
         self.faults: list[dict[str, Any]] = []
@@ -147,6 +151,7 @@ def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
             self._json(200, {"ok": True, "messages": history, "has_more": False})
 
         def _api_chat_postMessage(self, arguments: dict[str, Any]) -> None:
+            received_at = time.time()
             with workspace.lock:
                 fault = workspace.faults.pop(0) if workspace.faults else None
             if fault and fault["kind"] == "hang":
@@ -179,6 +184,7 @@ def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
                 "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
                 "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
                 "thread_ts": arguments.get("thread_ts"),
+                "received_at": received_at,
             }
             with workspace.lock:
                 message["ts"] = workspace.next_ts()
@@ -187,6 +193,8 @@ def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
+            if workspace.latency:
+                time.sleep(workspace.latency)
             self._json(200, {"ok": True, "channel": channel, "ts": message["ts"], "message": message})
 
     return Handler
@@ -197,9 +205,12 @@ def main() -> None:
     parser.add_argument("--token", default="xoxb-test")
     parser.add_argument("--channel", action="append", default=[], help="name=ID")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0)
     arguments = parser.parse_args()
     channels = dict(pair.split("=", 1) for pair in arguments.channel) or {"regwatch": "C0REGWATCH"}
-    server = ThreadingHTTPServer(("127.0.0.1", arguments.port), make_handler(Workspace(arguments.token, channels)))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", arguments.port), make_handler(Workspace(arguments.token, channels, arguments.latency))
+    )
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("READY " + json.dumps({"port": server.server_address[1], "channels": channels}), flush=True)

@@ -1,0 +1,246 @@
+"""The daily digest of an email channel: what its routes take from the events since the last one,
+grouped by category with counts and facts; a day with nothing new still says so, with how many
+sources are healthy, so silence is never ambiguous.
+
+Building is pure (``build_digest``); ``Digests`` reads the store, schedules one digest per channel
+and business day (Japanese public holidays and weekends skipped), and sends each once: a digest
+row is unique per channel and day, claimed before sending and marked sent after the SMTP server
+accepted it; a failure is retried with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import jpholiday
+from sqlalchemy import and_, select, update
+
+from alerts.channels import category_label
+from alerts.facts_text import fact_lines
+from alerts.outbox import backoff_delay
+from monitor.config import ChannelConfig, RouteConfig, Settings
+from monitor.errors import DeliveryError
+from monitor.items import Classification
+from monitor.jpdates import JST, format_jst, utcnow
+from monitor.models import DigestRow, SourceRow
+from monitor.route import decide
+from monitor.store import Store, events_between, insert_for, source_rows
+
+logger = logging.getLogger(__name__)
+
+DIGEST = DigestRow.__table__
+_WEEKDAYS = "月火水木金土日"
+_FIRST_WINDOW = timedelta(days=1)
+_MAX_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    title: str
+    url: str | None  # only http(s): a feed's javascript: link never becomes a link
+    source: str
+    published: str
+    updated: bool
+    facts: list[tuple[str, str]]
+    evidence: list[str]
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    category: str
+    label: str
+    entries: list[DigestEntry]
+
+
+@dataclass(frozen=True)
+class FailingSource:
+    id: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    channel: str
+    day: date
+    subject: str
+    heading: str
+    window: str
+    sections: list[DigestSection]
+    healthy: int
+    failing: list[FailingSource] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len({entry.title + (entry.url or "") for section in self.sections for entry in section.entries})
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5 and not jpholiday.is_holiday(day)
+
+
+def day_text(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日({_WEEKDAYS[day.weekday()]})"
+
+
+def build_digest(
+    name: str,
+    channel: ChannelConfig,
+    routes: Sequence[RouteConfig],
+    events: Sequence[dict[str, Any]],
+    sources: Sequence[SourceRow],
+    source_names: dict[str, str],
+    window: tuple[datetime, datetime],
+    day: date,
+) -> Digest:
+    """The digest of channel ``name`` for ``events`` (rows of store.events_between)."""
+    subscribed = [route for route in routes if name in route.channels]
+    by_category: dict[str, dict[int, DigestEntry]] = {}
+    for event in events:
+        classification = Classification(tuple(event["labels"] or ()), event["scores"] or {}, {}, {}, "")
+        for route in subscribed:
+            decision = decide(route, source_id=event["source_id"], event=event["kind"], classification=classification)
+            for category in decision.categories:
+                entries = by_category.setdefault(category, {})
+                updated = event["kind"] == "updated" or (event["item_id"] in entries and entries[event["item_id"]].updated)
+                entries[event["item_id"]] = _entry(event, category, source_names, updated)
+    sections = [
+        DigestSection(category, category_label(category), list(entries.values()))
+        for category, entries in sorted(by_category.items())
+    ]
+    failing = [
+        FailingSource(s.id, source_names.get(s.id, s.id), s.broken_reason or s.last_error or "")
+        for s in sources
+        if s.enabled and s.health == "broken"
+    ]
+    healthy = sum(1 for s in sources if s.enabled and s.health != "broken")
+    count = len({entry.title for section in sections for entry in section.entries})
+    summary = f"新着{count}件" if count else "新着なし"
+    return Digest(
+        channel=name,
+        day=day,
+        subject=f"{channel.subject} {day_text(day)}: {summary}",
+        heading=f"{channel.subject} {day_text(day)}",
+        window=f"{format_jst(window[0])} ～ {format_jst(window[1])} の新着・更新",
+        sections=sections,
+        healthy=healthy,
+        failing=failing,
+    )
+
+
+def _entry(event: dict[str, Any], category: str, source_names: dict[str, str], updated: bool) -> DigestEntry:
+    link = event["link"] or ""
+    return DigestEntry(
+        title=" ".join(event["title_raw"].split()),
+        url=link if link.startswith(("http://", "https://")) else None,
+        source=source_names.get(event["source_id"], event["source_id"]),
+        published=format_jst(event["published_at"] or event["created_at"]),
+        updated=updated,
+        facts=fact_lines(event["facts"] or {}),
+        evidence=list((event["evidence"] or {}).get(category, [])),
+    )
+
+
+class Digests:
+    """Schedules and sends the digests of every email channel."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+        self._config = settings.config
+        self.channels = {name: channel for name, channel in self._config.channels.items() if channel.kind == "email"}
+        self._names = {source.id: source.name or source.id for source in self._config.sources}
+
+    def build(self, name: str, window: tuple[datetime, datetime], day: date) -> Digest:
+        with self._store.read() as connection:
+            events = events_between(connection, *window)
+        with self._store.read() as connection:
+            sources = source_rows(connection)
+        return build_digest(name, self.channels[name], self._config.routes, events, sources, self._names, window, day)
+
+    def next_window(self, name: str, end: datetime) -> tuple[datetime, datetime]:
+        """From the end of the channel's last digest (at most a week back) to ``end``. A digest still
+        being retried counts: its events are in it, and the next one must not repeat them."""
+        with self._store.read() as connection:
+            last = connection.execute(
+                select(DIGEST.c.window_end).where(DIGEST.c.channel == name).order_by(DIGEST.c.window_end.desc()).limit(1)
+            ).scalar()
+        start = last if last is not None else end - _FIRST_WINDOW
+        return max(start, end - _MAX_WINDOW), end
+
+    def schedule(self, name: str, now: datetime, *, business_days_only: bool | None = None) -> bool:
+        """Create today's (JST) digest of channel ``name`` unless it exists or today is not a business day."""
+        day = now.astimezone(JST).date()
+        only_business = self.channels[name].business_days_only if business_days_only is None else business_days_only
+        if only_business and not is_business_day(day):
+            logger.info("digest %s: %s is not a business day; no digest", name, day)
+            return False
+        start, end = self.next_window(name, now)
+        row = {
+            "channel": name, "day": day.isoformat(), "state": "pending", "attempts": 0, "next_attempt_at": now,
+            "window_start": start, "window_end": end, "items": 0,
+        }  # fmt: skip
+        with self._store.begin() as connection:
+            statement = (
+                insert_for(connection, DIGEST).on_conflict_do_nothing(index_elements=["channel", "day"]).returning(DIGEST.c.id)
+            )
+            return connection.execute(statement, row).first() is not None
+
+    def send_due(self, now: datetime | None = None) -> list[str]:
+        """Send every digest that is due; returns one line per digest tried."""
+        from alerts.email import digest_message, send_message
+
+        now = now or utcnow()
+        results: list[str] = []
+        for row in self._claim(now):
+            digest = self.build(row.channel, (row.window_start, row.window_end), date.fromisoformat(row.day))
+            message = digest_message(digest, self.channels[row.channel], self._config.smtp.sender)
+            try:
+                send_message(message, self._config.smtp, self._settings.smtp_user, self._settings.smtp_password)
+            except DeliveryError as exc:
+                self._failed(row, str(exc), now)
+                results.append(f"digest {row.channel} {row.day}: failed ({exc}); retrying later")
+                continue
+            with self._store.begin() as connection:
+                connection.execute(
+                    update(DIGEST)
+                    .where(DIGEST.c.id == row.id)
+                    .values(state="sent", sent_at=utcnow(), items=digest.count, message_id=message["Message-ID"], last_error=None)
+                )
+            results.append(
+                f"digest {row.channel} {row.day}: sent to {', '.join(self.channels[row.channel].to)} ({digest.count} items)"
+            )
+        return results
+
+    def _claim(self, now: datetime) -> list[DigestRow]:
+        """Due digests, marked ``sending`` until ``now`` + the claim timeout: a digest a dead process
+        left ``sending`` is due again after that."""
+        claimable = and_(
+            DIGEST.c.state.in_(("pending", "failed", "sending")),
+            DIGEST.c.next_attempt_at <= now,
+            DIGEST.c.channel.in_(list(self.channels)),
+        )
+        held_until = now + timedelta(seconds=self._config.delivery.claim_timeout)
+        with self._store.begin() as connection:
+            rows = connection.execute(
+                update(DIGEST)
+                .where(claimable)
+                .values(state="sending", attempts=DIGEST.c.attempts + 1, next_attempt_at=held_until)
+                .returning(*DIGEST.c)
+            )
+            return [DigestRow.model_validate(row._mapping) for row in rows]
+
+    def _failed(self, row: DigestRow, error: str, now: datetime) -> None:
+        delivery = self._config.delivery
+        retry_at = now + timedelta(seconds=backoff_delay(row.attempts, delivery.backoff, delivery.max_backoff))
+        logger.warning("digest %s %s failed (attempt %d): %s", row.channel, row.day, row.attempts, error)
+        with self._store.begin() as connection:
+            connection.execute(
+                update(DIGEST)
+                .where(DIGEST.c.id == row.id)
+                .values(state="failed", next_attempt_at=retry_at, last_error=error[:2000])
+            )

@@ -1,0 +1,171 @@
+"""Operator commands: sources, outbox, routes and digests (registered on ``regwatch``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy import or_, select
+
+from alerts import outbox
+from monitor.cli import _CliError, _runtime, echo_delivery, main
+from monitor.items import Classification, EventKind
+from monitor.jpdates import JST, format_jst, utcnow
+from monitor.models import ClassificationRow, ItemRow
+from monitor.route import decide
+from monitor.store import source_rows
+from monitor.urls import canonical_url
+
+
+@main.command()
+@click.pass_context
+def sources(context: click.Context) -> None:
+    """Each source's state, last success, last error and items seen."""
+    runtime = _runtime(context)
+    try:
+        with runtime.store.read() as connection:
+            rows = source_rows(connection)
+    finally:
+        runtime.close()
+    click.echo(f"{'source':<16} {'state':<9} {'last success':<21} {'failures':>8} {'items':>6}  last error")
+    for row in rows:
+        state = "disabled" if not row.enabled else row.health
+        error = (row.broken_reason or row.last_error or "").replace("\n", " ")[:100]
+        click.echo(
+            f"{row.id:<16} {state:<9} {format_jst(row.last_success_at):<21} {row.consecutive_failures:>8} {row.items_seen:>6}  {error}"
+        )
+
+
+@main.group("outbox")
+def outbox_group() -> None:
+    """Inspect and retry queued alerts."""
+
+
+@outbox_group.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice([*outbox.STATES, "all"]), help="Default: failed and dead.")
+@click.option("--channel")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def outbox_list(context: click.Context, states: tuple[str, ...], channel: str | None, limit: int) -> None:
+    """Alerts waiting for a retry or dead-lettered (or in any state with --state)."""
+    chosen = outbox.STATES if "all" in states else states or (outbox.FAILED, outbox.DEAD)
+    runtime = _runtime(context)
+    try:
+        with runtime.store.read() as connection:
+            rows = outbox.list_rows(connection, states=chosen, channel=channel, limit=limit)
+    finally:
+        runtime.close()
+    if not rows:
+        click.echo(f"no alerts in state {', '.join(chosen)}")
+    for row in rows:
+        title = row.payload.get("title") or row.payload.get("source_name", "")
+        click.echo(
+            f"#{row.id} {row.state:<7} {row.channel:<14} attempts {row.attempts:<2} next {format_jst(row.next_attempt_at)}  {title[:60]}"
+            + (f"\n      last error: {row.last_error}" if row.last_error else "")
+        )
+
+
+@outbox_group.command("retry")
+@click.option("--failed", is_flag=True, help="Also alerts waiting for their next attempt (default: dead-lettered only).")
+@click.option("--id", "ids", multiple=True, type=int, help="Only this alert (repeatable).")
+@click.option("--channel")
+@click.pass_context
+def outbox_retry(context: click.Context, failed: bool, ids: tuple[int, ...], channel: str | None) -> None:
+    """Put dead-lettered alerts back in line with a fresh count of attempts, and deliver."""
+    runtime = _runtime(context)
+    try:
+        with runtime.store.begin() as connection:
+            count = outbox.retry(
+                connection, utcnow(), states=(outbox.DEAD, outbox.FAILED) if failed else (outbox.DEAD,), channel=channel, ids=ids
+            )
+        click.echo(f"{count} alert(s) queued again")
+        echo_delivery(runtime.deliverer().deliver_due(ignore_backoff=True), always=True)
+    finally:
+        runtime.close()
+
+
+@main.group("routes")
+def routes_group() -> None:
+    """Check routing."""
+
+
+@routes_group.command("test")
+@click.argument("item_url")
+@click.option("--event", "event", type=click.Choice(["new", "updated"]), default="new", show_default=True)
+@click.pass_context
+def routes_test(context: click.Context, item_url: str, event: EventKind) -> None:
+    """Which channels a stored item would reach, and why."""
+    runtime = _runtime(context)
+    try:
+        with runtime.store.session() as session:
+            item = session.exec(
+                select(ItemRow).where(or_(ItemRow.url == canonical_url(item_url), ItemRow.link == item_url))
+            ).first()
+            stored = session.get(ClassificationRow, item[0].id) if item else None
+    finally:
+        runtime.close()
+    if item is None:
+        raise _CliError(f"no stored item at {item_url}")
+    item = item[0]
+    classification = (
+        Classification(tuple(stored.labels), stored.scores, {}, {}, stored.model)
+        if stored
+        else Classification((), {}, {}, {}, "")
+    )
+    click.echo(
+        f"{item.title}\n{item.link}\nsource {item.source_id}; categories: "
+        + (", ".join(f"{c} {classification.scores.get(c, 0):.2f}" for c in classification.labels) or "none")
+    )
+    reached: dict[str, list[str]] = {}
+    for route in runtime.settings.config.routes:
+        decision = decide(route, source_id=item.source_id, event=event, classification=classification)
+        click.echo(f"\nroute {route.name}: {'sends to ' + ', '.join(route.channels) if decision.applies else 'does not apply'}")
+        for reason in decision.reasons:
+            click.echo(f"  - {reason}")
+        for channel in route.channels if decision.applies else ():
+            reached.setdefault(channel, []).append(route.name)
+    click.echo(
+        "\nchannels: " + (", ".join(f"{channel} (by {', '.join(routes)})" for channel, routes in reached.items()) or "none")
+    )
+
+
+@main.command()
+@click.option("--channel", help="The email channel (default: every one).")
+@click.option(
+    "--preview",
+    "preview",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML of the digest that would go now.",
+)
+@click.option("--send", is_flag=True, help="Send the digest now (once a day per channel).")
+@click.pass_context
+def digest(context: click.Context, channel: str | None, preview: Path | None, send: bool) -> None:
+    """Preview or send the email digest."""
+    from alerts.digest import Digests
+    from alerts.email import render
+
+    if not preview and not send:
+        raise click.UsageError("give --preview PATH or --send")
+    runtime = _runtime(context)
+    try:
+        digests = Digests(runtime.store, runtime.settings)
+        names = [channel] if channel else list(digests.channels)
+        if not names or any(name not in digests.channels for name in names):
+            raise _CliError(
+                f"no email channel {channel or ''} in the config; email channels: {', '.join(digests.channels) or 'none'}"
+            )
+        now = utcnow()
+        for name in names:
+            if preview:
+                built = digests.build(name, digests.next_window(name, now), now.astimezone(JST).date())
+                path = preview if len(names) == 1 else preview.with_name(f"{preview.stem}-{name}{preview.suffix}")
+                path.write_text(render(built)[1], encoding="utf-8")
+                click.echo(f"{name}: {built.subject} → {path}")
+            if send:
+                if not digests.schedule(name, now, business_days_only=False):
+                    click.echo(f"{name}: today's digest exists already; it is sent once a day")
+        if send:
+            for line in digests.send_due(now):
+                click.echo(line)
+    finally:
+        runtime.close()

@@ -1,0 +1,258 @@
+"""The daily digest email: what it contains (pure), how it renders, and sending it once per day
+through a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from alerts.digest import Digests, build_digest, is_business_day
+from alerts.email import digest_message, render
+from monitor import store
+from monitor.config import ChannelConfig, RouteConfig, load_settings
+from monitor.models import SourceRow
+
+WINDOW = (datetime(2024, 2, 8, 22, 30, tzinfo=timezone.utc), datetime(2024, 2, 9, 22, 30, tzinfo=timezone.utc))
+DAY = date(2024, 2, 13)
+MORNING = ChannelConfig(kind="email", to=["desk@example.jp"], subject="regwatch 朝刊")
+ROUTES = [
+    RouteConfig(name="morning", categories=["guidance_notice", "donation_refund"], channels=["morning"]),
+    RouteConfig(name="telecom", categories=["*"], channels=["telecom"]),
+]
+NAMES = {"mic-press": "総務省 報道資料", "nhk-politics": "NHK 政治"}
+SOURCES = [
+    SourceRow(id="mic-press", kind="mic_press_list", url="https://x"),
+    SourceRow(id="nhk-politics", kind="nhk_feed", url="https://y"),
+    SourceRow(
+        id="nhk-society",
+        kind="nhk_feed",
+        url="https://z",
+        health="broken",
+        broken_reason="failed 3 polls in a row; last error: HTTP 503",
+    ),
+    SourceRow(id="old", kind="feed", url="https://w", enabled=False, health="broken"),
+]
+
+
+def event(
+    item_id: int,
+    title: str,
+    labels: list[str],
+    kind: str = "new",
+    source_id: str = "mic-press",
+    link: str | None = None,
+    facts=None,
+):
+    return {
+        "event_id": item_id * 10 + (kind == "updated"),
+        "kind": kind,
+        "source_id": source_id,
+        "changes": [],
+        "created_at": WINDOW[0] + timedelta(hours=item_id),
+        "item_id": item_id,
+        "title_raw": title,
+        "link": link or f"https://www.soumu.go.jp/menu_news/s-news/{item_id}.html",
+        "published_at": WINDOW[0],
+        "labels": labels,
+        "scores": {label: 0.9 for label in labels},
+        "evidence": {label: ["行政指導を行いました"] for label in labels if label == "guidance_notice"},
+        "facts": facts or {},
+    }
+
+
+# An event row carries its item's current title and classification (store.events_between).
+HOKURIKU = {
+    "organizations": ["北陸通信サービス株式会社"],
+    "corporate_numbers": ["1234567890123"],
+    "corporate_number_owners": {"1234567890123": "北陸通信サービス株式会社"},
+}
+EVENTS = [
+    event(1, "北陸通信サービス株式会社に対する行政指導（訂正）", ["guidance_notice"], facts=HOKURIKU),
+    event(2, "東都モバイル株式会社に対する業務改善命令", ["guidance_notice"]),
+    event(1, "北陸通信サービス株式会社に対する行政指導（訂正）", ["guidance_notice"], kind="updated", facts=HOKURIKU),
+    event(
+        3,
+        "政務官の支部 200万円の寄付を返金",
+        ["donation_refund"],
+        source_id="nhk-politics",
+        link="javascript:void(0)",
+        facts={"amounts_jpy": [2_000_000]},
+    ),
+    event(4, "自治体CIOの任命状況", ["cio_survey"]),  # the morning list does not subscribe to it
+    event(5, "人口推計（令和6年1月報）", []),
+]
+
+
+def test_the_digest_groups_its_subscribed_categories_with_counts_facts_and_updates():
+    digest = build_digest("morning", MORNING, ROUTES, EVENTS, SOURCES, NAMES, WINDOW, DAY)
+    assert [(s.category, len(s.entries)) for s in digest.sections] == [("donation_refund", 1), ("guidance_notice", 2)]
+    assert digest.count == 3
+    assert digest.subject == "regwatch 朝刊 2024年2月13日(火): 新着3件"
+    guidance = digest.sections[1].entries
+    assert guidance[0].title.endswith("（訂正）") and guidance[0].updated  # one entry per item, showing its latest state
+    assert ("組織", "北陸通信サービス株式会社（法人番号 1234567890123）") in guidance[0].facts
+    assert guidance[0].evidence == ["行政指導を行いました"]
+    donation = digest.sections[0].entries[0]
+    assert donation.url is None and donation.source == "NHK 政治" and ("金額", "200万円") in donation.facts
+    assert digest.healthy == 2 and [s.id for s in digest.failing] == ["nhk-society"]
+
+
+def test_an_empty_day_still_says_nothing_is_new_and_how_the_sources_are():
+    digest = build_digest("morning", MORNING, ROUTES, [EVENTS[-1]], SOURCES, NAMES, WINDOW, DAY)
+    assert digest.sections == [] and digest.subject.endswith("新着なし")
+    text, html = render(digest)
+    for part in (text, html):
+        assert "この期間の新着はありません" in part and "正常 2 / 異常 1" in part
+        assert "failed 3 polls in a row; last error: HTTP 503" in part
+
+
+def test_scraped_markup_is_text_in_the_html_part():
+    hostile = event(9, '<script>alert("x")</script> <!channel> <@U123> & 株式会社', ["guidance_notice"])
+    digest = build_digest("morning", MORNING, ROUTES, [hostile], SOURCES, NAMES, WINDOW, DAY)
+    text, html = render(digest)
+    assert "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "&lt;!channel&gt; &lt;@U123&gt; &amp; 株式会社" in html
+    assert '<script>alert("x")</script> <!channel>' in text  # plain text is shown as is
+
+
+def test_the_message_is_multipart_alternative_with_a_japanese_subject_that_encodes():
+    digest = build_digest("morning", MORNING, ROUTES, EVENTS, SOURCES, NAMES, WINDOW, DAY)
+    message = digest_message(digest, MORNING, "regwatch@example.jp")
+    raw = message.as_bytes()
+    assert raw.isascii()  # headers are RFC 2047 words, bodies transfer-encoded
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert message["Subject"] == digest.subject
+    assert "regwatch.digest.morning.2024-02-13" in message["Message-ID"]
+
+
+@pytest.mark.parametrize(
+    ("day", "business"),
+    [
+        (date(2024, 2, 9), True),  # Friday
+        (date(2024, 2, 10), False),  # Saturday
+        (date(2024, 2, 12), False),  # 振替休日 for 建国記念の日 on a Sunday
+        (date(2024, 2, 23), False),  # 天皇誕生日
+        (date(2024, 5, 6), False),  # 振替休日 in Golden Week
+        (date(2026, 9, 22), False),  # 国民の休日 between 敬老の日 and 秋分の日
+        (date(2026, 11, 26), True),
+    ],
+)
+def test_business_days_skip_weekends_and_japanese_public_holidays(day, business):
+    assert is_business_day(day) is business
+
+
+@pytest.fixture
+def digests(tmp_path: Path, database_url: str, smtp_server):
+    config = tmp_path / "regwatch.toml"
+    config.write_text(
+        f"""
+[smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+security = "none"
+sender = "regwatch@example.jp"
+timeout = "5s"
+
+[delivery]
+backoff = "0s"
+
+[channels.morning]
+kind = "email"
+to = ["desk@example.jp", "legal@example.jp"]
+subject = "regwatch 朝刊"
+
+[[routes]]
+name = "everything"
+channels = ["default", "morning"]
+""",
+        encoding="utf-8",
+    )
+    settings = load_settings(
+        config,
+        env={
+            "REGWATCH_SMTP_USER": smtp_server.USER,
+            "REGWATCH_SMTP_PASSWORD": smtp_server.PASSWORD,
+            "REGWATCH_DATABASE_URL": database_url,
+        },
+    )
+    database = store.Store(database_url)
+    database.upgrade()
+    yield Digests(database, settings)
+    database.dispose()
+
+
+# 2024-02-13 07:30 JST, a Tuesday; 2024-02-12 was a substitute holiday.
+TUESDAY_MORNING = datetime(2024, 2, 12, 22, 30, tzinfo=timezone.utc)
+
+
+def test_one_digest_a_business_day_goes_out_once_with_credentials(digests, smtp_server):
+    assert digests.schedule("morning", TUESDAY_MORNING)
+    assert not digests.schedule("morning", TUESDAY_MORNING + timedelta(minutes=1))  # the same JST day
+    assert digests.send_due(TUESDAY_MORNING) == ["digest morning 2024-02-13: sent to desk@example.jp, legal@example.jp (0 items)"]
+    assert digests.send_due(TUESDAY_MORNING + timedelta(hours=1)) == []
+    (message,) = smtp_server.messages()
+    assert message["Subject"] == "regwatch 朝刊 2024年2月13日(火): 新着なし"
+    assert message["To"] == "desk@example.jp, legal@example.jp"
+    assert "この期間の新着はありません" in message.get_body(("plain",)).get_content()
+
+
+def test_no_digest_on_a_public_holiday(digests, smtp_server):
+    assert not digests.schedule("morning", TUESDAY_MORNING - timedelta(days=1))  # Monday 2024-02-12, 振替休日
+    assert digests.send_due(TUESDAY_MORNING) == []
+    assert smtp_server.messages() == []
+
+
+def test_a_refusing_mail_server_delays_the_digest_and_it_goes_out_once_later(digests, smtp_server):
+    smtp_server.refuse(True)
+    digests.schedule("morning", TUESDAY_MORNING)
+    (failed,) = digests.send_due(TUESDAY_MORNING)
+    assert "failed" in failed and "451" in failed
+    smtp_server.refuse(False)
+    later = TUESDAY_MORNING + timedelta(minutes=5)
+    assert digests.send_due(later)[0].startswith("digest morning 2024-02-13: sent")
+    assert digests.send_due(later + timedelta(minutes=5)) == []
+    assert len(smtp_server.messages()) == 1
+
+
+def test_the_next_digest_starts_where_the_last_one_ended(digests):
+    digests.schedule("morning", TUESDAY_MORNING)
+    wednesday = TUESDAY_MORNING + timedelta(days=1)
+    assert digests.next_window("morning", wednesday) == (TUESDAY_MORNING, wednesday)
+
+
+def test_wrong_smtp_credentials_give_a_clear_error_and_the_digest_waits(tmp_path, smtp_server):
+    from alerts.email import send_message
+    from monitor.config import SmtpConfig
+    from monitor.errors import ChannelConfigError
+
+    digest = build_digest("morning", MORNING, ROUTES, [], SOURCES, NAMES, WINDOW, DAY)
+    smtp = SmtpConfig(host="127.0.0.1", port=smtp_server.port, security="none", timeout=5)
+    with pytest.raises(ChannelConfigError, match=rf"smtp 127.0.0.1:{smtp_server.port}: authentication refused \(535\)"):
+        send_message(digest_message(digest, MORNING, "regwatch@example.jp"), smtp, smtp_server.USER, "wrong")
+    assert smtp_server.messages() == []
+
+
+def test_the_service_schedules_each_digest_at_its_jst_time(tmp_path, smtp_server):
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from monitor.jpdates import JST
+    from monitor.runtime import Runtime
+    from monitor.schedule import Service
+
+    (tmp_path / "regwatch.toml").write_text(
+        '[channels.morning]\nkind = "email"\nto = ["desk@example.jp"]\nsend_at = "07:30"\n', encoding="utf-8"
+    )
+    settings = load_settings(tmp_path / "regwatch.toml", env={"REGWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"})
+    runtime = Runtime.open(settings)
+    try:
+        scheduler = AsyncIOScheduler(timezone=JST)
+        Service(runtime).add_digest_jobs(scheduler)
+        job = scheduler.get_job("digest-morning")
+        evening = datetime(2024, 2, 12, 23, 0, tzinfo=JST)
+        assert job.trigger.get_next_fire_time(None, evening) == datetime(2024, 2, 13, 7, 30, tzinfo=JST)
+        assert scheduler.get_job("digests") is not None  # the retry of failed digests
+    finally:
+        runtime.close()
