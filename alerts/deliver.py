@@ -147,7 +147,8 @@ class Deliverer:
         if row.attempts > 1 and self._already_posted(row, report):
             return
         thread = None
-        if row.kind == "alert" and row.item_id is not None:
+        # Only an update has an earlier alert of its item to reply to: an item has one `new` event.
+        if row.kind == "alert" and row.payload.get("event") == "updated":
             with self._store.read() as connection:
                 root = outbox.thread_root(connection, row)
             if root.waiting:

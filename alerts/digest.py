@@ -76,7 +76,12 @@ class Digest:
 
     @property
     def count(self) -> int:
-        return len({entry.title + (entry.url or "") for section in self.sections for entry in section.entries})
+        return item_count(self.sections)
+
+
+def item_count(sections: Sequence[DigestSection]) -> int:
+    """Items in the digest: one listed under two categories counts once."""
+    return len({(entry.title, entry.url) for section in sections for entry in section.entries})
 
 
 def is_business_day(day: date) -> bool:
@@ -118,7 +123,7 @@ def build_digest(
         if s.enabled and s.health == "broken"
     ]
     healthy = sum(1 for s in sources if s.enabled and s.health != "broken")
-    count = len({entry.title for section in sections for entry in section.entries})
+    count = item_count(sections)
     summary = f"新着{count}件" if count else "新着なし"
     return Digest(
         channel=name,
@@ -158,7 +163,6 @@ class Digests:
     def build(self, name: str, window: tuple[datetime, datetime], day: date) -> Digest:
         with self._store.read() as connection:
             events = events_between(connection, *window)
-        with self._store.read() as connection:
             sources = source_rows(connection)
         return build_digest(name, self.channels[name], self._config.routes, events, sources, self._names, window, day)
 

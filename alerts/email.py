@@ -59,6 +59,12 @@ def send_message(message: EmailMessage, config: SmtpConfig, user: str | None, pa
             if config.security == "starttls":
                 client.starttls(context=ssl.create_default_context())
             if user and password:
+                client.ehlo_or_helo_if_needed()
+                if not client.has_extn("auth") and client.has_extn("starttls"):
+                    raise ChannelConfigError(
+                        f"smtp {config.host}:{config.port}: the server offers login only after STARTTLS; "
+                        'set [smtp] security = "starttls"'
+                    )
                 client.login(user, password)
             client.send_message(message)
     except smtplib.SMTPAuthenticationError as exc:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
 
-from monitor.items import Notice
+from monitor.items import Notice, notice_kind
 from monitor.models import OutboxRow
 from monitor.store import insert_for, prepared
 
@@ -34,7 +34,10 @@ class OutboxEntry:
     route: str
     channel: str
     notice: Notice
-    kind: str = "alert"
+
+    @property
+    def kind(self) -> str:
+        return notice_kind(self.notice)
 
 
 def outbox_key(event_id: int, channel: str) -> str:

@@ -9,7 +9,7 @@ import httpx
 
 from monitor import __version__
 from monitor.errors import ChannelConfigError, DeliveryError
-from monitor.items import Alert, Notice
+from monitor.items import Notice, notice_kind
 
 _TIMEOUT = 15.0
 _OPERATOR_STATUSES = frozenset({401, 403, 404, 405, 410})
@@ -26,7 +26,7 @@ class WebhookChannel:
         )
 
     def send(self, notice: Notice, *, thread: str | None = None) -> str | None:
-        body = {"type": "alert" if isinstance(notice, Alert) else notice.kind, **notice.to_json()}
+        body = {"type": notice_kind(notice), **notice.to_json()}
         try:
             response = self._client.post(self._url, json=body, headers={"Idempotency-Key": notice.key})
         except httpx.HTTPError as exc:

@@ -98,15 +98,14 @@ def routes_test(context: click.Context, item_url: str, event: EventKind) -> None
     runtime = _runtime(context)
     try:
         with runtime.store.session() as session:
-            item = session.exec(
+            item = session.scalars(
                 select(ItemRow).where(or_(ItemRow.url == canonical_url(item_url), ItemRow.link == item_url))
             ).first()
-            stored = session.get(ClassificationRow, item[0].id) if item else None
+            stored = session.get(ClassificationRow, item.id) if item else None
     finally:
         runtime.close()
     if item is None:
         raise _CliError(f"no stored item at {item_url}")
-    item = item[0]
     classification = (
         Classification(tuple(stored.labels), stored.scores, {}, {}, stored.model)
         if stored

@@ -103,6 +103,6 @@ def check(connection: Connection, source_ids: Sequence[str], policy: HealthPolic
         notice = HealthNotice(
             key, change.kind, change.source_id, policy.names.get(change.source_id, change.source_id), change.reason, change.since
         )
-        entries += [OutboxEntry(None, None, "health", channel, notice, kind=change.kind) for channel in policy.channels]
+        entries += [OutboxEntry(None, None, "health", channel, notice) for channel in policy.channels]
     enqueue(connection, entries, now)
     return changes

@@ -188,6 +188,11 @@ class HealthNotice:
 Notice = Alert | HealthNotice
 
 
+def notice_kind(notice: Notice) -> str:
+    """``alert``, ``source_broken`` or ``source_recovered``: what an outbox row stores beside the payload."""
+    return "alert" if isinstance(notice, Alert) else notice.kind
+
+
 def notice_from_row(kind: str, payload: Mapping[str, Any]) -> Notice:
     """The payload of an outbox row of ``kind`` (alert, source_broken, source_recovered)."""
     return Alert.from_json(payload) if kind == "alert" else HealthNotice.from_json(payload)

@@ -26,10 +26,15 @@ ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": 
 _ERA_ORDER = list(ERA_STARTS)
 
 ERA_PATTERN = "|".join(ERA_STARTS)
-_ERA_DATE = re.compile(rf"({ERA_PATTERN})\s*([0-9]{{1,2}}|元)\s*年\s*([0-9]{{1,2}})\s*月\s*([0-9]{{1,2}})\s*日")
-_WESTERN_DATE = re.compile(r"((?:19|20)[0-9]{2})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*日")
-_NUMERIC_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})(?![0-9])")
-_LETTER_DATE = re.compile(r"(?<![A-Za-z])([MTSHR])\s*([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{1,2})(?![0-9])")
+# A complete date in one of the forms the press writes: 令和6年2月9日 (元年 too), 2024年2月9日,
+# 2024/2/9 and R6.2.9. Named groups, so a larger pattern can embed it (monitor.facts.dates).
+FULL_DATE = (
+    rf"(?P<era>{ERA_PATTERN})\s*(?P<ey>[0-9]{{1,2}}|元)\s*年\s*(?P<em>[0-9]{{1,2}})\s*月\s*(?P<ed>[0-9]{{1,2}})\s*日"
+    r"|(?P<wy>(?:19|20)[0-9]{2})\s*年\s*(?P<wm>[0-9]{1,2})\s*月\s*(?P<wd>[0-9]{1,2})\s*日"
+    r"|(?<![0-9])(?P<ny>(?:19|20)[0-9]{2})[/.-](?P<nm>[0-9]{1,2})[/.-](?P<nd>[0-9]{1,2})(?![0-9])"
+    r"|(?<![A-Za-z])(?P<le>[MTSHR])\s*(?P<ly>[0-9]{1,2})\.(?P<lm>[0-9]{1,2})\.(?P<ld>[0-9]{1,2})(?![0-9])"
+)
+_FULL_DATE = re.compile(FULL_DATE)
 _TIME = re.compile(r"([0-9]{1,2})\s*(?:時|:)\s*([0-9]{1,2})\s*分?")
 
 
@@ -59,25 +64,25 @@ def parse_jp_date(text: str) -> date | None:
     """The first complete date in ``text`` (era, western, numeric or R6.12.3 form); NFKC-normalized input.
 
     Cached: list pages repeat the same date cells."""
-    found: list[tuple[int, date]] = []
-    for match in _ERA_DATE.finditer(text):
-        try:
-            found.append((match.start(), era_date(match[1], era_number(match[2]), int(match[3]), int(match[4]))))
-        except ValueError:
-            continue
-    for pattern in (_WESTERN_DATE, _NUMERIC_DATE):
-        for match in pattern.finditer(text):
-            try:
-                found.append((match.start(), date(int(match[1]), int(match[2]), int(match[3]))))
-            except ValueError:
-                continue
-    for match in _LETTER_DATE.finditer(text):
-        try:
-            era = ERA_LETTERS[match[1]]
-            found.append((match.start(), era_date(era, int(match[2]), int(match[3]), int(match[4]))))
-        except ValueError:
-            continue
-    return min(found, key=lambda pair: pair[0])[1] if found else None
+    for match in _FULL_DATE.finditer(text):
+        day = full_date(match)
+        if day is not None:
+            return day
+    return None
+
+
+def full_date(match: re.Match[str]) -> date | None:
+    """The date a FULL_DATE match names; None when it does not exist (平成31年5月1日, 2月30日)."""
+    try:
+        if match["era"]:
+            return era_date(match["era"], era_number(match["ey"]), int(match["em"]), int(match["ed"]))
+        if match["wy"]:
+            return date(int(match["wy"]), int(match["wm"]), int(match["wd"]))
+        if match["ny"]:
+            return date(int(match["ny"]), int(match["nm"]), int(match["nd"]))
+        return era_date(ERA_LETTERS[match["le"]], int(match["ly"]), int(match["lm"]), int(match["ld"]))
+    except ValueError:
+        return None
 
 
 def parse_jp_datetime(text: str) -> datetime | None:

@@ -478,7 +478,7 @@ def events_between(connection: Connection, start: datetime, end: datetime) -> li
     """Events recorded in [start, end), oldest first, with their item and its classification."""
     query = (
         select(
-            EVENT.c.id.label("event_id"), EVENT.c.kind, EVENT.c.source_id, EVENT.c.changes, EVENT.c.created_at,
+            EVENT.c.kind, EVENT.c.source_id, EVENT.c.created_at,
             ITEM.c.id.label("item_id"), ITEM.c.title_raw, ITEM.c.link, ITEM.c.published_at,
             CLASSIFICATION.c.labels, CLASSIFICATION.c.scores, CLASSIFICATION.c.evidence, CLASSIFICATION.c.facts,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.policy
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime, timezone
@@ -88,6 +89,16 @@ class Mailbox:
         self.server = server
         self.port = server.port
 
+    @classmethod
+    def start(cls, spool: Path, *options: str) -> Mailbox:
+        """A server requiring the login USER / PASSWORD; ``options`` as tests/servers/smtp.py takes them."""
+        return cls(
+            spool, start("tests.servers.smtp", "--spool", str(spool), "--user", cls.USER, "--password", cls.PASSWORD, *options)
+        )
+
+    def stop(self) -> None:
+        self.server.stop()
+
     def messages(self) -> list[EmailMessage]:
         files = sorted(self.spool.glob("*.eml"), key=lambda path: int(path.stem))
         return [message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in files]  # type: ignore[misc]
@@ -100,10 +111,22 @@ class Mailbox:
 
 @pytest.fixture
 def smtp_server(tmp_path: Path) -> Iterator[Mailbox]:
-    spool = tmp_path / "smtp-spool"
-    server = start("tests.servers.smtp", "--spool", str(spool), "--user", Mailbox.USER, "--password", Mailbox.PASSWORD)
-    yield Mailbox(spool, server)
-    server.stop()
+    mailbox = Mailbox.start(tmp_path / "smtp-spool")
+    yield mailbox
+    mailbox.stop()
+
+
+@pytest.fixture(scope="session")
+def loopback_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (openssl), for TLS servers under test."""
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from monitor.classification.batch import classify_lines
 from monitor.classification.evaluate import fact_scores, label_scores, macro_f1
 from monitor.classification.model import examples_from_jsonl
 from monitor.config import load_settings
+from monitor.errors import ConfigError
 from monitor.items import Document
 from monitor.text import normalize, normalize_line
 from tests.conftest import shared_file
@@ -152,6 +153,31 @@ def test_a_user_category_learns_from_its_labelled_examples(tmp_path):
     assert (
         "spectrum"
         not in classify(model, "電波オークションの歴史 講演会", "講演会で電波オークションの海外の歴史が語られた。").labels
+    )
+
+
+def test_a_broken_examples_file_is_a_config_error_naming_the_file_and_line(tmp_path):
+    good = json.dumps({"title": "電波オークション", "body": "制度案", "labels": ["spectrum"]}, ensure_ascii=False)
+    (tmp_path / "spectrum.jsonl").write_text(good + '\n{"title": "電波オークション"}\n', encoding="utf-8")
+    config = load_settings(
+        write_config(
+            tmp_path, '[[categories]]\nname = "spectrum"\ninclude = ["電波オークション"]\nexamples = "spectrum.jsonl"\n'
+        ),
+        env={},
+    ).config
+    with pytest.raises(ConfigError, match=r"spectrum\.jsonl: line 2: needs string fields 'title' and 'body'"):
+        load_classifier(config, rebuild=True)
+
+
+def test_an_unreadable_cached_model_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGWATCH_CACHE_DIR", str(tmp_path))
+    first = load_classifier()
+    (cached,) = tmp_path.glob("classifier-*.pkl")
+    cached.write_bytes(b"not a pickle")
+    rebuilt = load_classifier()
+    assert rebuilt.name == first.name and cached.stat().st_size > 1000
+    assert classify(rebuilt, "東都モバイルに行政指導", "総務省は東都モバイル株式会社に行政指導を行った。").labels == (
+        "guidance_notice",
     )
 
 

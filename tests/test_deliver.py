@@ -153,6 +153,18 @@ def test_a_post_whose_answer_was_lost_is_found_in_history_not_posted_again(datab
     assert outbox_rows(database)[0].remote_ref == f"C0REGWATCH:{messages[0]['ts']}"
 
 
+def test_a_lost_post_is_found_beyond_the_first_page_of_a_busy_channels_history(database, slack_server):
+    queue(database, ["一件目"])
+    slack_server.control("POST", "/__faults__", {"faults": [{"kind": "lost_answer"}]})
+    deliverer = slack_deliverer(database, slack_server)
+    assert deliverer.deliver_due().failed == 1
+    chatter = slack_client("xoxb-test", slack_server.url + "/api/")
+    for n in range(250):  # the channel moves on: the lost post is no longer among the newest 200
+        chatter.chat_postMessage(channel="#regwatch", text=f"雑談 {n}")
+    assert deliverer.deliver_due().recovered == 1
+    assert len(slack_server.control("GET", "/__messages__")) == 251
+
+
 def test_alerts_a_killed_deliverer_left_sending_are_checked_then_sent_once(database, slack_server):
     queue(database, ["投稿済み", "未投稿"])
     with database.begin() as connection:  # the deliverer that died had claimed both and posted the first
@@ -184,7 +196,7 @@ def test_each_channel_is_paced_and_one_channel_waiting_does_not_hold_up_another(
     queue(database, ["一", "二", "三"], channel="general")
     notices = [HealthNotice(f"health:{i}", "source_broken", "mic-press", "総務省", "理由", NOW) for i in range(3)]
     with database.begin() as connection:
-        outbox.enqueue(connection, [outbox.OutboxEntry(None, None, "ops", "telecom", n, kind=n.kind) for n in notices], NOW)
+        outbox.enqueue(connection, [outbox.OutboxEntry(None, None, "ops", "telecom", n) for n in notices], NOW)
     client = slack_client("xoxb-test", slack_server.url + "/api/")
     channels = {
         "general": SlackChannel("general", client, "#regwatch", min_interval=0.4),
@@ -208,7 +220,7 @@ def test_a_source_health_notice_reads_as_such_in_slack(database, slack_server):
         NOW,
     )
     with database.begin() as connection:
-        outbox.enqueue(connection, [outbox.OutboxEntry(None, None, "health", "slack", notice, kind="source_broken")], NOW)
+        outbox.enqueue(connection, [outbox.OutboxEntry(None, None, "health", "slack", notice)], NOW)
     assert slack_deliverer(database, slack_server).deliver_due().sent == 1
     (message,) = slack_server.control("GET", "/__messages__")
     assert message["blocks"][0]["text"]["text"] == "ソース異常: 総務省 報道資料"

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from alerts.digest import Digests, build_digest, is_business_day
-from alerts.email import digest_message, render
+from alerts.email import digest_message, render, send_message
 from monitor import store
-from monitor.config import ChannelConfig, RouteConfig, load_settings
+from monitor.config import ChannelConfig, RouteConfig, SmtpConfig, load_settings
+from monitor.errors import ChannelConfigError, DeliveryError
 from monitor.models import SourceRow
+from tests.conftest import Mailbox
 
 WINDOW = (datetime(2024, 2, 8, 22, 30, tzinfo=timezone.utc), datetime(2024, 2, 9, 22, 30, tzinfo=timezone.utc))
 DAY = date(2024, 2, 13)
@@ -46,10 +48,8 @@ def event(
     facts=None,
 ):
     return {
-        "event_id": item_id * 10 + (kind == "updated"),
         "kind": kind,
         "source_id": source_id,
-        "changes": [],
         "created_at": WINDOW[0] + timedelta(hours=item_id),
         "item_id": item_id,
         "title_raw": title,
@@ -224,10 +224,6 @@ def test_the_next_digest_starts_where_the_last_one_ended(digests):
 
 
 def test_wrong_smtp_credentials_give_a_clear_error_and_the_digest_waits(tmp_path, smtp_server):
-    from alerts.email import send_message
-    from monitor.config import SmtpConfig
-    from monitor.errors import ChannelConfigError
-
     digest = build_digest("morning", MORNING, ROUTES, [], SOURCES, NAMES, WINDOW, DAY)
     smtp = SmtpConfig(host="127.0.0.1", port=smtp_server.port, security="none", timeout=5)
     with pytest.raises(ChannelConfigError, match=rf"smtp 127.0.0.1:{smtp_server.port}: authentication refused \(535\)"):
@@ -256,3 +252,35 @@ def test_the_service_schedules_each_digest_at_its_jst_time(tmp_path, smtp_server
         assert scheduler.get_job("digests") is not None  # the retry of failed digests
     finally:
         runtime.close()
+
+
+@pytest.mark.parametrize(("security", "server_tls"), [("starttls", "starttls"), ("tls", "implicit")])
+def test_the_digest_goes_over_starttls_or_implicit_tls_with_a_verified_certificate(
+    tmp_path, monkeypatch, loopback_certificate, security, server_tls
+):
+    cert, key = loopback_certificate
+    mailbox = Mailbox.start(tmp_path / "spool", "--tls", server_tls, "--cert", str(cert), "--key", str(key))
+    try:
+        digest = build_digest("morning", MORNING, ROUTES, EVENTS, SOURCES, NAMES, WINDOW, DAY)
+        smtp = SmtpConfig(host="127.0.0.1", port=mailbox.port, security=security, timeout=5)
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):  # not trusted yet: nothing is sent
+            send_message(digest_message(digest, MORNING, "regwatch@example.jp"), smtp, Mailbox.USER, Mailbox.PASSWORD)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # how a private CA is trusted
+        send_message(digest_message(digest, MORNING, "regwatch@example.jp"), smtp, Mailbox.USER, Mailbox.PASSWORD)
+        (message,) = mailbox.messages()
+        assert message["Subject"] == digest.subject
+    finally:
+        mailbox.stop()
+
+
+def test_a_server_that_requires_starttls_refuses_a_plain_session_clearly(tmp_path, loopback_certificate):
+    cert, key = loopback_certificate
+    mailbox = Mailbox.start(tmp_path / "spool", "--tls", "starttls", "--cert", str(cert), "--key", str(key))
+    try:
+        digest = build_digest("morning", MORNING, ROUTES, [], SOURCES, NAMES, WINDOW, DAY)
+        smtp = SmtpConfig(host="127.0.0.1", port=mailbox.port, security="none", timeout=5)
+        with pytest.raises(ChannelConfigError, match=rf"smtp 127.0.0.1:{mailbox.port}: .*after STARTTLS; set \[smtp\] security"):
+            send_message(digest_message(digest, MORNING, "regwatch@example.jp"), smtp, Mailbox.USER, Mailbox.PASSWORD)
+        assert mailbox.messages() == []
+    finally:
+        mailbox.stop()

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from monitor.classification.categories import BUILT_IN, CategorySpec
+from monitor.errors import ConfigError
 from monitor.items import Classification, Document
 
 if TYPE_CHECKING:
-    from monitor.classification.model import TrainedClassifier
+    from monitor.classification.model import Example, TrainedClassifier
     from monitor.config import Config
 
 logger = logging.getLogger(__name__)
@@ -83,10 +84,19 @@ def load_classifier(config: Config | None = None, *, rebuild: bool = False) -> T
         if cached is not None:
             return cached
     logger.info("training the classifier (%d categories) into %s", len(specs), path)
-    trained = model.train(
-        specs,
-        model.examples_from_jsonl(corpus_lines("train")),
-        {name: model.examples_from_jsonl(text.splitlines()) for name, text in extra_files.items()},
-    )
+    trained = model.train(specs, model.examples_from_jsonl(corpus_lines("train")), _user_examples(specs, extra_files))
     model.save(trained, path)
     return trained
+
+
+def _user_examples(specs: list[CategorySpec], texts: dict[str, str]) -> dict[str, list[Example]]:
+    from monitor.classification import model
+
+    examples = {}
+    for spec in specs:
+        if spec.name in texts:
+            try:
+                examples[spec.name] = model.examples_from_jsonl(texts[spec.name].splitlines())
+            except ValueError as exc:
+                raise ConfigError(f"{spec.examples}: {exc}") from None
+    return examples

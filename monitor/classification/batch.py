@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.classification import Classifier
-from monitor.classification.evaluate import FACT_FIELDS, fact_scores, format_table, label_scores, macro_f1
+from monitor.classification.evaluate import fact_scores, format_table, label_scores, macro_f1
 from monitor.items import Document
 from monitor.jpdates import JST
 from monitor.text import normalize, normalize_line
@@ -74,8 +74,12 @@ def read_items(lines: Iterable[str]) -> Iterator[Parsed]:
 
 def classify_lines(classifier: Classifier, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     """One output object per non-blank input line, in order, classifying in batches."""
+    return classify_parsed(classifier, read_items(lines))
+
+
+def classify_parsed(classifier: Classifier, items: Iterable[Parsed]) -> Iterator[dict[str, Any]]:
     batch: list[Parsed] = []
-    for parsed in read_items(lines):
+    for parsed in items:
         batch.append(parsed)
         if len(batch) >= _BATCH:
             yield from _classify_batch(classifier, batch)
@@ -96,14 +100,14 @@ def _classify_batch(classifier: Classifier, batch: Sequence[Parsed]) -> Iterator
             "labels": list(result.labels),
             "scores": dict(result.scores),
             "evidence": {category: list(phrases) for category, phrases in result.evidence.items()},
-            "facts": {field: result.facts.get(field, []) for field in (*FACT_FIELDS, "corporate_numbers_rejected")},
+            "facts": dict(result.facts),
         }
 
 
 def evaluate_lines(classifier: Classifier, categories: Sequence[str], lines: Iterable[str]) -> str:
     """Precision, recall and F1 per category and per fact field, as a printable report."""
     parsed = [item for item in read_items(lines) if item.document is not None]
-    outputs = list(classify_lines(classifier, (json.dumps(item.item, ensure_ascii=False) for item in parsed)))
+    outputs = list(classify_parsed(classifier, parsed))
     gold_labels = [item.item.get("labels", []) for item in parsed]
     label_table = label_scores(gold_labels, [output["labels"] for output in outputs], categories)
     with_facts = [

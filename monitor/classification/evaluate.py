@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-FACT_FIELDS = ("amounts_jpy", "dates", "resolved_dates", "corporate_numbers", "organizations", "people", "districts", "figures")
+from monitor.facts import FACT_FIELDS
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ labelled examples (a user's, defined by patterns alone) is decided by its patter
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import pickle
@@ -161,19 +160,15 @@ def train(
 
 
 def examples_from_jsonl(lines: Iterable[str]) -> list[Example]:
-    """Labelled items in the classify format (title, body, optional published, labels)."""
-    from datetime import datetime
-
-    from monitor.text import normalize, normalize_line
+    """Labelled items in the classify format (title, body, optional published, labels); ValueError
+    names the first line that cannot be read."""
+    from monitor.classification.batch import read_items
 
     examples = []
-    for line in lines:
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        published = datetime.fromisoformat(item["published"]) if item.get("published") else None
-        document = Document(normalize_line(item.get("title", "")), normalize(item.get("body", "")), published)
-        examples.append(Example(document, frozenset(item.get("labels", []))))
+    for parsed in read_items(lines):
+        if parsed.document is None:
+            raise ValueError(f"line {parsed.line}: {parsed.error}")
+        examples.append(Example(parsed.document, frozenset(parsed.item.get("labels", []))))
     return examples
 
 

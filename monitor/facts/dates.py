@@ -17,14 +17,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from monitor.jpdates import ERA_LETTERS, ERA_PATTERN, era_date, era_number
+from monitor.jpdates import ERA_LETTERS, FULL_DATE, full_date
 
-_FULL = (
-    rf"(?P<era>{ERA_PATTERN})\s*(?P<ey>[0-9]{{1,2}}|元)\s*年\s*(?P<em>[0-9]{{1,2}})\s*月\s*(?P<ed>[0-9]{{1,2}})\s*日"
-    r"|(?P<wy>(?:19|20)[0-9]{2})\s*年\s*(?P<wm>[0-9]{1,2})\s*月\s*(?P<wd>[0-9]{1,2})\s*日"
-    r"|(?<![0-9])(?P<ny>(?:19|20)[0-9]{2})[/.-](?P<nm>[0-9]{1,2})[/.-](?P<nd>[0-9]{1,2})(?![0-9])"
-    r"|(?<![A-Za-z])(?P<le>[MTSHR])(?P<ly>[0-9]{1,2})\.(?P<lm>[0-9]{1,2})\.(?P<ld>[0-9]{1,2})(?![0-9])"
-)
 _RELATIVE_YEAR = r"(?P<ago>[0-9]{1,2})年前の|(?P<ry>おととし|一昨年|去年|昨年|ことし|今年|本年|来年)の?"
 _RELATIVE_MONTH = r"(?P<rm>先月|今月|来月)"
 _PARTIAL = (
@@ -57,7 +51,7 @@ _FIRST_CHARS = "0-9" + "".join(
     )
 )
 _TOKEN = re.compile(
-    rf"(?=[{_FIRST_CHARS}])(?:(?P<full>{_FULL})|(?P<partial>{_PARTIAL})|(?P<word>{_RELATIVE_WORDS})|(?P<ago_only>{_AGO}))"
+    rf"(?=[{_FIRST_CHARS}])(?:(?P<full>{FULL_DATE})|(?P<partial>{_PARTIAL})|(?P<word>{_RELATIVE_WORDS})|(?P<ago_only>{_AGO}))"
 )
 # Between a date and the one that continues it (a range or a list).
 _CONTINUES = re.compile(r"^\s*(?:から|~|-|・|、|,|及び|および|並びに|と|または|又は|ないし|より)\s*$")
@@ -81,7 +75,7 @@ def extract_dates(text: str, published: date | None = None) -> tuple[list[str], 
     for match in _TOKEN.finditer(text):
         linked = anchor is not None and bool(_CONTINUES.match(text[anchor_end : match.start()]))
         if match["full"]:
-            day = _full_date(match)
+            day = full_date(match)
             if day is not None:
                 dates.append(day.isoformat())
                 anchor, anchor_end, anchor_resolved = day, match.end(), False
@@ -105,19 +99,6 @@ def extract_dates(text: str, published: date | None = None) -> tuple[list[str], 
             anchor_resolved = True
         anchor, anchor_end = day, match.end()
     return list(dict.fromkeys(dates)), list(dict.fromkeys(resolved))
-
-
-def _full_date(match: re.Match[str]) -> date | None:
-    try:
-        if match["era"]:
-            return era_date(match["era"], era_number(match["ey"]), int(match["em"]), int(match["ed"]))
-        if match["wy"]:
-            return date(int(match["wy"]), int(match["wm"]), int(match["wd"]))
-        if match["ny"]:
-            return date(int(match["ny"]), int(match["nm"]), int(match["nd"]))
-        return era_date(ERA_LETTERS[match["le"]], int(match["ly"]), int(match["lm"]), int(match["ld"]))
-    except ValueError:
-        return None  # 平成31年5月1日, 2月30日: not a date
 
 
 def _partial(match: re.Match[str], anchor: date | None, published: date | None) -> tuple[date | None, int]:

@@ -2,8 +2,8 @@
 
     python -m tests.servers.slack [--token xoxb-test] [--channel regwatch=C0REGWATCH ...] [--latency 0.05]
 
-Implements auth.test, chat.postMessage, conversations.history (with message metadata) and
-conversations.list. Answers as Slack does (STACK.md): HTTP 200 with ``{"ok": true, ...}``; errors
+Implements auth.test, chat.postMessage, conversations.history (with message metadata, newest
+first, paged by ``limit`` and ``cursor``) and conversations.list. Answers as Slack does (STACK.md): HTTP 200 with ``{"ok": true, ...}``; errors
 as HTTP 200 ``{"ok": false, "error": ...}``; rate limits as HTTP 429 with an integer Retry-After.
 
 Control endpoints:
@@ -145,10 +145,21 @@ def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
             with workspace.lock:
                 found = [m for m in workspace.messages if m["channel"] == channel and float(m["ts"]) > oldest]
             limit = int(arguments.get("limit") or 100)
-            history = [
+            offset = int(arguments.get("cursor") or 0)  # Slack's cursors are opaque; here, an offset
+            newest_first = [
                 {k: v for k, v in m.items() if k != "metadata" or include_metadata} | {"type": "message"} for m in reversed(found)
-            ][:limit]
-            self._json(200, {"ok": True, "messages": history, "has_more": False})
+            ]
+            page = newest_first[offset : offset + limit]
+            more = offset + limit < len(newest_first)
+            self._json(
+                200,
+                {
+                    "ok": True,
+                    "messages": page,
+                    "has_more": more,
+                    "response_metadata": {"next_cursor": str(offset + limit) if more else ""},
+                },
+            )
 
         def _api_chat_postMessage(self, arguments: dict[str, Any]) -> None:
             received_at = time.time()

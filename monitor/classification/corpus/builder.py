@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from monitor.classification.evaluate import FACT_FIELDS
+from monitor.facts import FACT_FIELDS
 from monitor.jpdates import ERA_STARTS
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
