@@ -2,7 +2,9 @@
 
 - A row is marked sent only after the channel accepted it. An error schedules a retry with
   backoff (or the server's Retry-After); a channel misconfiguration (bad token, unknown channel)
-  puts that channel on hold with one clear log line, keeping its alerts for when it is fixed.
+  puts that channel on hold with one clear log line, keeping its alerts (``held``) for when it is
+  fixed: a running deliverer tries the channel again after ``delivery.hold``, a new one (the next
+  start) at its first pass, and ``deliver --now`` at once.
 - Before a row is sent again (a retry, or a row left ``sending`` by a deliverer that died) its
   channel is asked whether the message is there already (Slack keeps the outbox key in the
   message metadata): a post whose answer was lost is recognised, not posted twice.
@@ -24,20 +26,21 @@ from itertools import repeat
 
 from alerts import outbox
 from alerts.channels import Channel
-from monitor.config import DeliveryConfig
-from monitor.errors import ChannelConfigError, DeliveryError
+from monitor.config import DeliveryConfig, format_duration
+from monitor.errors import ChannelConfigError, DeliveryError, StoreError
 from monitor.items import notice_from_row
 from monitor.jpdates import utcnow
 from monitor.models import OutboxRow
+from monitor.outage import Outage
 from monitor.store import Store
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_HOLD = timedelta(hours=1)
 THREAD_WAIT = timedelta(seconds=5)
 MAX_PACING_WAIT_SECONDS = 5.0
 MAX_PARALLEL_CHANNELS = 8
 _IDLE_POLL_SECONDS = 0.5
+_MAX_OUTAGE_WAIT_SECONDS = 30.0
 
 
 @dataclass
@@ -61,14 +64,22 @@ class Deliverer:
         self._store = store
         self._channels = channels
         self._config = config
-        self._held: dict[str, str] = {}
+        self._held: dict[str, tuple[str, float]] = {}  # channel → (reason, monotonic time the hold ends)
         self._ready_at: dict[str, float] = {}
+        self._first_pass = True
+
+    @property
+    def _hold_period(self) -> timedelta:
+        return timedelta(seconds=self._config.hold)
 
     def deliver_due(self, *, ignore_backoff: bool = False, stop: threading.Event | None = None) -> DeliveryReport:
         """Send every due notice (all waiting ones with ``ignore_backoff``); returns what happened."""
         report = DeliveryReport()
         pass_started = utcnow()
-        due_by = pass_started + timedelta(days=36500) if ignore_backoff else pass_started
+        far = pass_started + timedelta(days=36500)
+        due_by = far if ignore_backoff else pass_started
+        # The first pass of a deliverer takes held alerts too: the channel may have been fixed meanwhile.
+        held_due_by = far if ignore_backoff or self._first_pass else pass_started
         if ignore_backoff:
             self._held.clear()
         self._recover_stale(report, stop)
@@ -78,16 +89,20 @@ class Deliverer:
                 break
             with self._store.begin() as connection:
                 rows = outbox.claim_due(
-                    connection, utcnow(), due_by=due_by, pass_started=pass_started, limit=self._config.batch, channels=active
-                )
+                    connection, utcnow(), due_by=due_by, pass_started=pass_started, limit=self._config.batch, channels=active,
+                    held_due_by=held_due_by,
+                )  # fmt: skip
             if not rows:
                 break
             self._send_paced(rows, report, stop)
+        self._first_pass = False
         return report
 
     def _active_channels(self) -> list[str]:
         """Channels neither on hold nor rate limited for long."""
         now = time.monotonic()
+        for name in [name for name, (_, until) in self._held.items() if until <= now]:
+            del self._held[name]  # the hold is over: the next alert tries the channel again
         return [
             name
             for name in self._channels
@@ -139,7 +154,7 @@ class Deliverer:
     def _deliver(self, row: OutboxRow, report: DeliveryReport) -> None:
         assert row.id is not None
         if row.channel in self._held:
-            self._give_back([row], self._held[row.channel], retry_in=CHANNEL_HOLD)
+            self._give_back([row], self._held[row.channel][0], retry_in=self._hold_period, state=outbox.HELD)
             report.held += 1
             return
         # Every attempt after the first (a retry, or the claim of a row a dead deliverer left
@@ -160,7 +175,7 @@ class Deliverer:
         try:
             remote_ref = channel.send(notice_from_row(row.kind, row.payload), thread=thread)
         except ChannelConfigError as exc:
-            self._hold(row, str(exc), report)
+            self._put_on_hold(row, str(exc), report)
             return
         except DeliveryError as exc:
             self._fail(row, str(exc), exc.retry_after, report)
@@ -177,7 +192,7 @@ class Deliverer:
         try:
             posted = self._channels[row.channel].find(row.key, row.created_at)
         except ChannelConfigError as exc:
-            self._hold(row, str(exc), report)
+            self._put_on_hold(row, str(exc), report)
             return True
         except DeliveryError as exc:
             self._fail(row, f"could not check whether it was posted: {exc}", exc.retry_after, report)
@@ -210,23 +225,26 @@ class Deliverer:
             logger.warning("alert %s to %s failed (attempt %d): %s", row.key, row.channel, row.attempts, error)
         report.errors.append(error)
 
-    def _hold(self, row: OutboxRow, reason: str, report: DeliveryReport) -> None:
+    def _put_on_hold(self, row: OutboxRow, reason: str, report: DeliveryReport) -> None:
         if row.channel not in self._held:
             logger.error(
-                "channel %s is on hold: %s. Its alerts are kept; fix the channel or token, then restart "
-                "or run `regwatch deliver --now`.",
+                "channel %s is on hold: %s. Its alerts are kept and it is tried again in %s; fix the channel "
+                "or token, or run `regwatch deliver --now` once it is fixed.",
                 row.channel,
                 reason,
+                format_duration(self._config.hold),
             )
-        self._held[row.channel] = reason
-        self._give_back([row], reason, retry_in=CHANNEL_HOLD)
+        self._held[row.channel] = (reason, time.monotonic() + self._config.hold)
+        self._give_back([row], reason, retry_in=self._hold_period, state=outbox.HELD)
         report.held += 1
         report.errors.append(reason)
 
-    def _give_back(self, rows: list[OutboxRow], reason: str, retry_in: timedelta = timedelta(0)) -> None:
+    def _give_back(
+        self, rows: list[OutboxRow], reason: str, retry_in: timedelta = timedelta(0), state: str = outbox.PENDING
+    ) -> None:
         with self._store.begin() as connection:
             for row in rows:
-                outbox.release(connection, row, reason, utcnow() + retry_in)
+                outbox.release(connection, row, reason, utcnow() + retry_in, state=state)
 
 
 class DeliveryWorker:
@@ -252,10 +270,18 @@ class DeliveryWorker:
         self._thread.join()
 
     def _run(self) -> None:
+        outage = Outage("the database", logger, "no alert is delivered")
         while not self._stop.is_set():
             self._wake.clear()
             try:
                 self._deliverer.deliver_due(stop=self._stop)
-            except Exception:  # a database hiccup must not end delivery for good
+            except StoreError as exc:  # an outage must not end delivery for good, nor flood the log
+                outage.failed(exc)
+                self._stop.wait(outage.backoff(_IDLE_POLL_SECONDS, _MAX_OUTAGE_WAIT_SECONDS))
+                continue
+            except Exception:  # a bug in one pass: logged whole, and the next pass tries again
                 logger.exception("delivery pass failed; retrying")
+                self._stop.wait(_MAX_OUTAGE_WAIT_SECONDS)
+                continue
+            outage.succeeded()
             self._wake.wait(_IDLE_POLL_SECONDS)

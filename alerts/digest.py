@@ -150,6 +150,12 @@ def _entry(event: dict[str, Any], category: str, source_names: dict[str, str], u
     )
 
 
+@dataclass(frozen=True)
+class DigestAttempt:
+    sent: bool
+    line: str  # what happened, for the operator
+
+
 class Digests:
     """Schedules and sends the digests of every email channel."""
 
@@ -194,12 +200,12 @@ class Digests:
             )
             return connection.execute(statement, row).first() is not None
 
-    def send_due(self, now: datetime | None = None) -> list[str]:
-        """Send every digest that is due; returns one line per digest tried."""
+    def send_due(self, now: datetime | None = None) -> list[DigestAttempt]:
+        """Send every digest that is due; returns what happened to each one tried."""
         from alerts.email import digest_message, send_message
 
         now = now or utcnow()
-        results: list[str] = []
+        results: list[DigestAttempt] = []
         for row in self._claim(now):
             digest = self.build(row.channel, (row.window_start, row.window_end), date.fromisoformat(row.day))
             message = digest_message(digest, self.channels[row.channel], self._config.smtp.sender)
@@ -207,7 +213,7 @@ class Digests:
                 send_message(message, self._config.smtp, self._settings.smtp_user, self._settings.smtp_password)
             except DeliveryError as exc:
                 self._failed(row, str(exc), now)
-                results.append(f"digest {row.channel} {row.day}: failed ({exc}); retrying later")
+                results.append(DigestAttempt(False, f"digest {row.channel} {row.day}: failed ({exc}); retrying later"))
                 continue
             with self._store.begin() as connection:
                 connection.execute(
@@ -216,7 +222,10 @@ class Digests:
                     .values(state="sent", sent_at=utcnow(), items=digest.count, message_id=message["Message-ID"], last_error=None)
                 )
             results.append(
-                f"digest {row.channel} {row.day}: sent to {', '.join(self.channels[row.channel].to)} ({digest.count} items)"
+                DigestAttempt(
+                    True,
+                    f"digest {row.channel} {row.day}: sent to {', '.join(self.channels[row.channel].to)} ({digest.count} items)",
+                )
             )
         return results
 

@@ -3,6 +3,9 @@
 States: ``pending`` (not tried yet) → ``sending`` (claimed by a deliverer) → ``sent``; a failed
 attempt goes to ``failed`` with the next attempt scheduled by exponential backoff with jitter;
 after ``delivery.max_attempts`` the row is ``dead`` (dead-lettered, kept for ``outbox retry``).
+A row whose channel refused as misconfigured (bad token, unknown channel) is ``held``, without
+counting the attempt: it is tried again at the next start of a deliverer, after ``delivery.hold``
+in a running one, or at once with ``deliver --now``.
 A row left ``sending`` by a deliverer that died is *stale*: it is claimed apart, and the channel
 is asked whether the message arrived (Slack: the outbox key in the message metadata) before it
 is sent again.
@@ -23,8 +26,8 @@ from monitor.models import OutboxRow
 from monitor.store import insert_for, prepared
 
 OUTBOX = OutboxRow.__table__
-PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
-STATES = (PENDING, SENDING, SENT, FAILED, DEAD)
+PENDING, SENDING, SENT, FAILED, DEAD, HELD = "pending", "sending", "sent", "failed", "dead", "held"
+STATES = (PENDING, SENDING, SENT, FAILED, DEAD, HELD)
 
 
 @dataclass(frozen=True)
@@ -80,19 +83,20 @@ def claim_due(
     pass_started: datetime,
     limit: int,
     channels: Sequence[str],
+    held_due_by: datetime | None = None,
 ) -> list[OutboxRow]:
     """Mark up to ``limit`` rows per channel due by ``due_by`` ``sending`` (oldest first) and return them.
 
-    A row already tried since ``pass_started`` waits for the next pass: one attempt per pass.
-    The UPDATE repeats the claim condition, so a row is never handed to two deliverers.
+    Held rows are due by ``held_due_by`` (a deliverer's first pass takes them all: the channel
+    may have been fixed while it was down). A row already tried since ``pass_started`` waits for
+    the next pass: one attempt per pass. The UPDATE repeats the claim condition, so a row is never
+    handed to two deliverers.
     """
     not_tried_this_pass = OUTBOX.c.claimed_at.is_(None) | (OUTBOX.c.claimed_at < pass_started)
-    condition = and_(
-        OUTBOX.c.state.in_((PENDING, FAILED)),
-        OUTBOX.c.next_attempt_at <= due_by,
-        not_tried_this_pass,
-        OUTBOX.c.channel.in_(list(channels)),
+    due = (OUTBOX.c.state.in_((PENDING, FAILED)) & (OUTBOX.c.next_attempt_at <= due_by)) | (
+        (OUTBOX.c.state == HELD) & (OUTBOX.c.next_attempt_at <= (held_due_by or due_by))
     )
+    condition = and_(due, not_tried_this_pass, OUTBOX.c.channel.in_(list(channels)))
     return _claim(connection, condition, limit, {"state": SENDING, "claimed_at": now, "attempts": OUTBOX.c.attempts + 1})
 
 
@@ -170,13 +174,13 @@ def mark_failed(
     return state
 
 
-def release(connection: Connection, row: OutboxRow, reason: str, retry_at: datetime) -> None:
-    """Give a claimed row back without counting the attempt (its channel is on hold, or it waits
-    for its thread's first message)."""
+def release(connection: Connection, row: OutboxRow, reason: str, retry_at: datetime, *, state: str = PENDING) -> None:
+    """Give a claimed row back without counting the attempt (``held``: its channel is on hold;
+    ``pending``: it waits for its thread's first message, or the deliverer is stopping)."""
     connection.execute(
         update(OUTBOX)
         .where(OUTBOX.c.id == row.id)
-        .values(state=PENDING, attempts=OUTBOX.c.attempts - 1, next_attempt_at=retry_at, last_error=reason[:2000])
+        .values(state=state, attempts=OUTBOX.c.attempts - 1, next_attempt_at=retry_at, last_error=reason[:2000])
     )
 
 

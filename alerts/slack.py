@@ -45,6 +45,10 @@ _CONFIG_ERRORS = frozenset(
 )  # fmt: skip
 _HEADER_LIMIT = 150
 _SECTION_LIMIT = 3000
+# Slack truncates ``text`` at 40,000 characters and refuses longer posts; a fallback is a summary.
+TEXT_LIMIT = 3000
+_TITLE_LIMIT = 500
+_URL_LIMIT = 2000
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _HISTORY_PAGES = 5
 _SPECIAL_MENTIONS = {"here": "<!here>", "channel": "<!channel>", "everyone": "<!everyone>"}
@@ -69,8 +73,16 @@ def mention_markup(mention: str) -> str:
 
 
 def _link(url: str, label: str) -> str:
+    """A linked label, both cut to what Slack takes (a cut inside the markup would break the link)."""
+    label = shorten(label, _TITLE_LIMIT)
+    if len(url) > _URL_LIMIT:
+        return escape_mrkdwn(label)
     safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     return f"<{safe_url}|{escape_mrkdwn(label)}>"
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -127,8 +139,15 @@ def _alert_blocks(alert: Alert) -> list[dict[str, Any]]:
 
 
 def render_fallback(notice: Notice) -> str:
+    """The plain ``text`` of a message (notifications, screen readers), at most TEXT_LIMIT characters."""
     mentions = " ".join(mention_markup(m) for m in notice.mentions) + " " if isinstance(notice, Alert) and notice.mentions else ""
-    return mentions + escape_mrkdwn(render_text(notice))
+    budget = TEXT_LIMIT - len(mentions)
+    text = render_text(notice)
+    escaped = escape_mrkdwn(text)
+    while len(escaped) > budget:  # cut the text, not its escapes: a cut inside "&amp;" shows as garbage
+        text = shorten(text, max(1, len(text) - (len(escaped) - budget)))
+        escaped = escape_mrkdwn(text)
+    return mentions + escaped
 
 
 class SlackChannel:

@@ -119,7 +119,7 @@ def write_config(workdir: Path, port: int, pages: int, concurrency: int, latency
     config = workdir / "regwatch.toml"
     config.write_text(
         f'[fetch]\nconcurrency = {concurrency}\nper_host_concurrency = 1\nmin_host_interval = "{latency}s"\n'
-        f'timeout = "20s"\nmax_detail_fetches = 40\n{sources}',
+        f'timeout = "20s"\nmax_detail_fetches = 40\nallow = ["127.0.0.0/8"]\n{sources}',
         encoding="utf-8",
     )
     return config

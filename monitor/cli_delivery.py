@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -11,9 +12,9 @@ from alerts import outbox
 from monitor.cli import _CliError, _runtime, echo_delivery, main
 from monitor.items import Classification, EventKind
 from monitor.jpdates import JST, format_jst, utcnow
-from monitor.models import ClassificationRow, ItemRow
+from monitor.models import ClassificationRow, ItemRow, SourceRow
 from monitor.route import decide
-from monitor.store import source_rows
+from monitor.store import detail_failures, source_rows
 from monitor.urls import canonical_url
 
 
@@ -25,15 +26,36 @@ def sources(context: click.Context) -> None:
     try:
         with runtime.store.read() as connection:
             rows = source_rows(connection)
+            failing_details = detail_failures(connection)
     finally:
         runtime.close()
     click.echo(f"{'source':<16} {'state':<9} {'last success':<21} {'failures':>8} {'items':>6}  last error")
     for row in rows:
-        state = "disabled" if not row.enabled else row.health
-        error = (row.broken_reason or row.last_error or "").replace("\n", " ")[:100]
+        state, problem = source_state(row, *failing_details.get(row.id, (0, None)))
         click.echo(
-            f"{row.id:<16} {state:<9} {format_jst(row.last_success_at):<21} {row.consecutive_failures:>8} {row.items_seen:>6}  {error}"
+            f"{row.id:<16} {state:<9} {format_jst(row.last_success_at):<21} {row.consecutive_failures:>8} {row.items_seen:>6}  "
+            + problem.replace("\n", " ")[:160]
         )
+
+
+def source_state(row: SourceRow, failing_details: int, detail_error: str | None) -> tuple[str, str]:
+    """What ``regwatch sources`` says of a source: its state and the problem to show beside it.
+
+    ``new``: no poll has finished yet; ``failing``: its last poll failed (it is retried with backoff); ``broken``:
+    it failed or listed nothing often enough to alert the operators; ``degraded``: it works, but
+    some items' detail pages keep failing (they are alerted from their list entries).
+    """
+    if not row.enabled:
+        return "disabled", ""
+    if row.health == "broken":
+        return "broken", row.broken_reason or row.last_error or ""
+    if row.consecutive_failures:
+        return "failing", row.last_error or ""
+    if row.last_success_at is None:
+        return "new", "first poll under way" if row.last_attempt_at else "not polled yet"
+    if failing_details:
+        return "degraded", f"{failing_details} detail page(s) failing, e.g. {detail_error}"
+    return "ok", ""
 
 
 @main.group("outbox")
@@ -42,13 +64,15 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("list")
-@click.option("--state", "states", multiple=True, type=click.Choice([*outbox.STATES, "all"]), help="Default: failed and dead.")
+@click.option(
+    "--state", "states", multiple=True, type=click.Choice([*outbox.STATES, "all"]), help="Default: held, failed and dead."
+)
 @click.option("--channel")
 @click.option("--limit", default=50, show_default=True)
 @click.pass_context
 def outbox_list(context: click.Context, states: tuple[str, ...], channel: str | None, limit: int) -> None:
-    """Alerts waiting for a retry or dead-lettered (or in any state with --state)."""
-    chosen = outbox.STATES if "all" in states else states or (outbox.FAILED, outbox.DEAD)
+    """Alerts held for their channel, waiting for a retry, or dead-lettered (or in any state with --state)."""
+    chosen = outbox.STATES if "all" in states else states or (outbox.HELD, outbox.FAILED, outbox.DEAD)
     runtime = _runtime(context)
     try:
         with runtime.store.read() as connection:
@@ -61,7 +85,7 @@ def outbox_list(context: click.Context, states: tuple[str, ...], channel: str | 
         title = row.payload.get("title") or row.payload.get("source_name", "")
         click.echo(
             f"#{row.id} {row.state:<7} {row.channel:<14} attempts {row.attempts:<2} next {format_jst(row.next_attempt_at)}  {title[:60]}"
-            + (f"\n      last error: {row.last_error}" if row.last_error else "")
+            + (f"\n      {'held: ' if row.state == outbox.HELD else 'last error: '}{row.last_error}" if row.last_error else "")
         )
 
 
@@ -163,8 +187,10 @@ def digest(context: click.Context, channel: str | None, preview: Path | None, se
             if send:
                 if not digests.schedule(name, now, business_days_only=False):
                     click.echo(f"{name}: today's digest exists already; it is sent once a day")
-        if send:
-            for line in digests.send_due(now):
-                click.echo(line)
+        attempts = digests.send_due(now) if send else []
+        for attempt in attempts:
+            click.echo(attempt.line)
     finally:
         runtime.close()
+    if any(not attempt.sent for attempt in attempts):
+        sys.exit(1)

@@ -6,6 +6,7 @@ rejected, and secrets are read only from the environment.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -28,6 +29,9 @@ from pydantic import (
 
 import scrapers
 from monitor.errors import ConfigError
+from monitor.guard import parse_allow_entry
+from monitor.patterns import check_syntax
+from monitor.proxies import ProxySettings
 
 CONFIG_FILENAME = "regwatch.toml"
 DEFAULT_DATABASE_URL = "sqlite:///regwatch.db"
@@ -43,6 +47,8 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("a duration is a number of seconds or a string such as '30s', '10m', '1h'")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a duration (use e.g. 30s, 10m, 1h)")
         return float(value)
     match = _DURATION.match(str(value).strip().lower()) if isinstance(value, str) and value.strip() else None
     if not match or not any(match.groups()):
@@ -52,14 +58,38 @@ def parse_duration(value: Any) -> float:
 
 def _compile_all(patterns: list[str]) -> list[str]:
     for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        check_syntax(pattern)
     return patterns
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
+def format_duration(seconds: float) -> str:
+    """``90`` → ``1m30s``: how durations read in messages."""
+    if seconds < 60 or seconds > 1000 * 86400:
+        return f"{seconds:g}s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count:g}{unit}")
+    return "".join(parts)
+
+
+def within(minimum: float, maximum: float) -> AfterValidator:
+    """Bounds of a duration field. Every duration has some: an interval of 1e300 seconds would
+    overflow the clock at the first poll."""
+
+    def check(seconds: float) -> float:
+        if seconds < minimum:
+            raise ValueError(f"{format_duration(seconds)} is too short: at least {format_duration(minimum)}")
+        if seconds > maximum:
+            raise ValueError(f"{format_duration(seconds)} is too long: at most {format_duration(maximum)}")
+        return seconds
+
+    return AfterValidator(check)
+
+
+_DAY = 86400.0
+Seconds = Annotated[float, BeforeValidator(parse_duration)]
 RegexList = Annotated[list[str], AfterValidator(_compile_all)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
 
@@ -69,34 +99,53 @@ class _Section(BaseModel):
 
 
 class ServiceConfig(_Section):
-    tick: Duration = 15.0
-    lease: Duration = 600.0
+    tick: Annotated[Seconds, within(0.1, 3600)] = 15.0
+    lease: Annotated[Seconds, within(10, _DAY)] = 600.0
+    poll_deadline: Annotated[Seconds, within(1, _DAY)] = 180.0
+
+    @model_validator(mode="after")
+    def _deadline_within_lease(self) -> ServiceConfig:
+        if self.poll_deadline >= self.lease:
+            raise ValueError(
+                f"poll_deadline ({format_duration(self.poll_deadline)}) must be shorter than lease "
+                f"({format_duration(self.lease)}), or a slow poll would lose its lease to another poller"
+            )
+        return self
+
+
+def _allow_entries(entries: list[str]) -> list[str]:
+    for entry in entries:
+        parse_allow_entry(entry)
+    return entries
 
 
 class FetchConfig(_Section):
     concurrency: int = Field(10, ge=1, le=500)
-    timeout: Duration = 20.0
-    max_body_bytes: int = Field(10_000_000, ge=1024)
+    timeout: Annotated[Seconds, within(0.1, 600)] = 20.0
+    max_body_bytes: int = Field(10_000_000, ge=1024, le=1_000_000_000)
     per_host_concurrency: int = Field(1, ge=1, le=32)
-    min_host_interval: Duration = 1.0
+    min_host_interval: Annotated[Seconds, within(0, 3600)] = 1.0
     respect_robots_txt: bool = True
-    robots_ttl: Duration = 21600.0
+    robots_ttl: Annotated[Seconds, within(0, 30 * _DAY)] = 21600.0
     contact: str = ""
-    max_detail_fetches: int = Field(40, ge=0)
+    max_detail_fetches: int = Field(40, ge=0, le=10_000)
+    detail_attempts: int = Field(3, ge=1, le=100)
+    allow: Annotated[list[str], AfterValidator(_allow_entries)] = []
 
 
 class DeliveryConfig(_Section):
-    max_attempts: int = Field(10, ge=1)
-    backoff: Duration = 30.0
-    max_backoff: Duration = 3600.0
-    batch: int = Field(50, ge=1)
-    claim_timeout: Duration = 120.0
+    max_attempts: int = Field(10, ge=1, le=1000)
+    backoff: Annotated[Seconds, within(0, _DAY)] = 30.0
+    max_backoff: Annotated[Seconds, within(0, 7 * _DAY)] = 3600.0
+    batch: int = Field(50, ge=1, le=10_000)
+    claim_timeout: Annotated[Seconds, within(0, _DAY)] = 120.0
+    hold: Annotated[Seconds, within(0, _DAY)] = 300.0
 
 
 class SlackConfig(_Section):
     base_url: str = "https://slack.com/api/"
-    min_interval: Duration = 1.0
-    timeout: Duration = 15.0
+    min_interval: Annotated[Seconds, within(0, 3600)] = 1.0
+    timeout: Annotated[Seconds, within(1, 600)] = 15.0
 
 
 class SmtpConfig(_Section):
@@ -104,7 +153,7 @@ class SmtpConfig(_Section):
     port: int = Field(587, ge=1, le=65535)
     security: Literal["none", "starttls", "tls"] = "starttls"
     sender: str = "regwatch@localhost"
-    timeout: Duration = 30.0
+    timeout: Annotated[Seconds, within(1, 600)] = 30.0
 
 
 class HealthConfig(_Section):
@@ -193,8 +242,8 @@ class SourceConfig(_Section):
     detail: str | None = None
     include_links: RegexList = []
     exclude_links: RegexList = []
-    interval: Duration = 900.0
-    jitter: Duration = 60.0
+    interval: Annotated[Seconds, within(1, 30 * _DAY)] = 900.0
+    jitter: Annotated[Seconds, within(0, _DAY)] = 60.0
     enabled: bool = True
     options: dict[str, Any] = {}
 
@@ -297,6 +346,7 @@ class Settings:
     slack_token: str | None
     smtp_user: str | None = None
     smtp_password: str | None = None
+    proxies: ProxySettings = ProxySettings({}, {})
 
     @property
     def origin(self) -> str:
@@ -329,14 +379,52 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
                 f"{config_path or 'built-in defaults'}: channels.{slack_channels[0]}: kind 'slack' needs "
                 "SLACK_BOT_TOKEN in the environment (secrets are never read from the file)"
             )
+    try:
+        proxies = ProxySettings.from_environment(env)
+    except ValueError as exc:
+        raise ConfigError(f"environment: {exc}") from None
     return Settings(
         config,
         config_path,
-        env.get("REGWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url(env.get("REGWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL),
         token,
         env.get("REGWATCH_SMTP_USER") or None,
         env.get("REGWATCH_SMTP_PASSWORD") or None,
+        proxies,
     )
+
+
+_SUPPORTED_DATABASES = (
+    "sqlite:///PATH, or postgresql://USER:PASSWORD@HOST:PORT/DATABASE (also written postgres:// or postgresql+psycopg://)"
+)
+
+
+def database_url(url: str) -> str:
+    """The SQLAlchemy URL of ``REGWATCH_DATABASE_URL``: SQLite, or PostgreSQL through psycopg 3.
+
+    ``postgres://`` (as many hosts hand it out) and ``postgresql://`` name the same database;
+    regwatch talks to it with psycopg 3. Anything else is refused before any connection.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        raise ConfigError(f"REGWATCH_DATABASE_URL is not a URL; supported: {_SUPPORTED_DATABASES}")
+    dialect, _, driver = scheme.lower().partition("+")
+    if dialect == "sqlite" and driver in ("", "pysqlite"):
+        if not rest.startswith("/"):
+            raise ConfigError(
+                f"REGWATCH_DATABASE_URL: a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path, not {url!r}"
+            )
+        return url
+    if dialect in ("postgresql", "postgres"):
+        if driver not in ("", "psycopg"):
+            raise ConfigError(
+                f"REGWATCH_DATABASE_URL: the PostgreSQL driver {driver!r} is not installed; "
+                "use postgresql://… (regwatch connects with psycopg 3)"
+            )
+        if not rest or rest.startswith("/"):
+            raise ConfigError("REGWATCH_DATABASE_URL: a PostgreSQL URL needs a host, e.g. postgresql://regwatch@db:5432/regwatch")
+        return f"postgresql+psycopg://{rest}"
+    raise ConfigError(f"REGWATCH_DATABASE_URL: {dialect!r} databases are not supported; supported: {_SUPPORTED_DATABASES}")
 
 
 def _resolve_example_paths(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:

@@ -27,19 +27,40 @@ class ListEntry:
     fingerprint: str
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """An item whose detail page this poll needs; ``announces_new``: its event will be its first."""
+
+    entry: ListEntry
+    known: KnownItem | None
+    announces_new: bool
+
+
 @dataclass
 class Plan:
     new: list[ListEntry] = field(default_factory=list)
     # backfill of items recorded silently as a baseline: handled like new ones, but already stored
     backfill: list[tuple[ListEntry, KnownItem]] = field(default_factory=list)
     changed: list[tuple[ListEntry, KnownItem]] = field(default_factory=list)
+    # known items whose detail page is due to be tried again (listed now, or not: see retry_unlisted)
+    retry: list[tuple[ListEntry, KnownItem]] = field(default_factory=list)
+    retry_unlisted: list[KnownItem] = field(default_factory=list)
     # known from another source, listed here for the first time: recorded, nothing else
     first_listed: list[tuple[ListEntry, KnownItem]] = field(default_factory=list)
     unchanged: list[tuple[ListEntry, KnownItem]] = field(default_factory=list)
+    listed_urls: frozenset[str] = frozenset()
 
     @property
     def needs_detail(self) -> list[ListEntry]:
-        return [*self.new, *(entry for entry, _ in self.backfill), *(entry for entry, _ in self.changed)]
+        return [candidate.entry for candidate in self.candidates()]
+
+    def candidates(self) -> list[Candidate]:
+        """New items first (their alerts wait for their detail pages), then changed ones, then retries."""
+        return [
+            *(Candidate(entry, None, True) for entry in self.new),
+            *(Candidate(entry, known, True) for entry, known in self.backfill),
+            *(Candidate(entry, known, known.awaiting_detail) for entry, known in [*self.changed, *self.retry]),
+        ]
 
 
 def list_entries(raw_items: Iterable[RawItem], canonicalize: Callable[[str], str]) -> list[ListEntry]:
@@ -58,33 +79,53 @@ def listing_fingerprint(title: str, summary: str) -> str:
     return content_hash(normalize_line(title), normalize(summary))
 
 
-def plan(entries: Iterable[ListEntry], known: dict[str, KnownItem], *, backfill: bool = False) -> Plan:
+def plan(
+    entries: Iterable[ListEntry],
+    known: dict[str, KnownItem],
+    *,
+    backfill: bool = False,
+    retrying: dict[str, KnownItem] | None = None,
+) -> Plan:
+    """Sort the listed entries; ``retrying``: items whose detail page is due again, by URL."""
+    retrying = retrying or {}
     result = Plan()
+    listed = []
     for entry in entries:
+        listed.append(entry.url)
         stored = known.get(entry.url)
         if stored is None:
             result.new.append(entry)
         elif backfill and stored.baseline:
             result.backfill.append((entry, stored))
+        elif entry.url in retrying:
+            result.retry.append((entry, stored))
         elif stored.listing_fingerprint is None:
             result.first_listed.append((entry, stored))
         elif stored.listing_fingerprint != entry.fingerprint:
             result.changed.append((entry, stored))
         else:
             result.unchanged.append((entry, stored))
+    result.listed_urls = frozenset(listed)
+    result.retry_unlisted = [item for url, item in retrying.items() if url not in result.listed_urls]
     return result
 
 
-def changes(known: KnownItem, stored: StoredContent, content: ItemContent, *, compare_body: bool) -> tuple[Change, ...]:
+def stored_entry(known: KnownItem, stored: StoredContent) -> ListEntry:
+    """The list entry of a stored item that its list no longer shows (its detail page is retried)."""
+    raw = RawItem(link=stored.link, title=stored.title_raw, summary="" if known.detail_fetched else stored.body_raw)
+    return ListEntry(known.url, raw, known.listing_fingerprint or "")
+
+
+def changes(stored: StoredContent, content: ItemContent, *, compare_body: bool) -> tuple[Change, ...]:
     """What differs between the stored item and its new content.
 
-    Bodies are compared only when both come from the detail page (``compare_body``: the new one
-    does): a list summary against a detail page's body is a change of source, not of the release.
+    Bodies are compared only when the caller says both are comparable (``compare_body``): a list
+    summary against a detail page's body is a change of source, not of the release.
     """
     found: list[Change] = []
     if stored.title != content.title:
         found.append(Change("title", stored.title, content.title))
-    if compare_body and known.detail_fetched and stored.body != content.body:
+    if compare_body and stored.body != content.body:
         before, after = _changed_lines(stored.body, content.body)
         found.append(Change("body", before, after))
     return tuple(found)

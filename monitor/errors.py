@@ -2,11 +2,16 @@
 
     RegwatchError
     ├── ConfigError            a config file or environment value is invalid (names key and file)
+    │   └── PatternTimeoutError  a configured regular expression exceeded its time budget on some text
     ├── FetchError             a page could not be fetched; carries the URL
     │   ├── HTTPStatusError    the server answered with an error status
     │   ├── BodyTooLargeError  the body exceeded fetch.max_body_bytes
     │   ├── RobotsDeniedError  robots.txt disallows the URL for our User-Agent
-    │   └── TransportError     connection, timeout or protocol failure
+    │   ├── RefusedURLError    the scheme or the address is refused (address guard), or the URL is
+    │   │                      invalid: nothing was sent, and retrying cannot help
+    │   ├── BadResponseError   the answer is unusable: an unsupported or stacked Content-Encoding,
+    │   │                      a corrupt compressed body, a redirect loop
+    │   └── TransportError     connection, name resolution, timeout or protocol failure
     ├── DecodeError            bytes could not be decoded in any candidate charset
     ├── ParseError             a page did not have the structure its scraper expects
     ├── StoreError             the database refused an operation
@@ -29,10 +34,15 @@ class ConfigError(RegwatchError):
     pass
 
 
+class PatternTimeoutError(ConfigError):
+    pass
+
+
 class FetchError(RegwatchError):
     def __init__(self, url: str, message: str) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
+        self.reason = message
 
 
 class HTTPStatusError(FetchError):
@@ -47,6 +57,14 @@ class BodyTooLargeError(FetchError):
 
 
 class RobotsDeniedError(FetchError):
+    pass
+
+
+class RefusedURLError(FetchError):
+    pass
+
+
+class BadResponseError(FetchError):
     pass
 
 

@@ -11,10 +11,11 @@
 - Every request has one overall deadline and a body-size cap enforced while streaming.
 - Bytes are returned undecoded; monitor.charset decodes them.
 
-Requests go straight to ``httpx.AsyncHTTPTransport``, the public layer under ``AsyncClient``:
-polling needs no cookies, auth or event hooks, and skipping that layer saves about a fifth of
-the CPU of each request (bench/poll_cycle.py). Redirects are followed here, robots.txt checked
-on every hop.
+Requests go straight to httpcore, the layer under httpx: polling needs no cookies, auth or event
+hooks, the body must arrive undecoded so that decompression is bounded here (monitor.decompress:
+one layer of gzip, deflate or br, capped at every step), and the connection layer is where the
+address guard sits (monitor.network). Redirects are followed here, at most five, each hop
+checked against the guard's schemes, robots.txt and, when it connects anywhere new, addresses.
 """
 
 from __future__ import annotations
@@ -26,16 +27,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from typing import Any
 
+import httpcore
 import httpx
 from protego import Protego
 
 from monitor import __version__
 from monitor.config import FetchConfig
-from monitor.errors import BodyTooLargeError, HTTPStatusError, RobotsDeniedError, TransportError
+from monitor.decompress import ACCEPT_ENCODING, BoundedDecoder, EncodingRefused, TooLarge
+from monitor.errors import (
+    BadResponseError,
+    BodyTooLargeError,
+    FetchError,
+    HTTPStatusError,
+    RefusedURLError,
+    RobotsDeniedError,
+    TransportError,
+)
+from monitor.guard import ALLOWED_SCHEMES, AddressPolicy
 from monitor.items import Page
 from monitor.jpdates import utcnow
+from monitor.network import AddressRefused, GuardedBackend, check_proxied_target, proxy_pool
+from monitor.proxies import Proxy, ProxySettings
 from monitor.urls import absolute_url, origin_of
 
 logger = logging.getLogger(__name__)
@@ -78,25 +92,38 @@ class HostGate:
 class _Robots:
     rules: Protego | None  # None: everything allowed (no robots.txt)
     expires: float
-    failure: str | None = None
+    failure: str | FetchError | None = None  # a reason to wait, or why the host is unreachable
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
+_POOL_LIMITS: dict[str, Any] = {"max_connections": 200, "max_keepalive_connections": 100, "keepalive_expiry": 30.0}
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One exchange: the page, or where it redirects to."""
+
+    page: Page
+    location: str | None = None
 
 
 class Fetcher:
-    def __init__(self, config: FetchConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, config: FetchConfig, *, proxies: ProxySettings | None = None) -> None:
         self._config = config
-        self._transport = transport or httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100), retries=0
-        )
-        self._headers = {
-            "User-Agent": user_agent(config.contact),
-            "Accept": "*/*",
-            "Accept-Encoding": "gzip, deflate",
-            "Accept-Language": "ja,en;q=0.5",
-        }
+        self._policy = AddressPolicy.from_entries(config.allow)
+        self._proxies = proxies or ProxySettings({}, {})
+        proxies_by_url = {url: Proxy.parse(url) for url in set(self._proxies.by_scheme.values())}
+        backend = GuardedBackend(self._policy, trusted=[(proxy.host, proxy.port) for proxy in proxies_by_url.values()])
+        ssl_context = httpx.create_ssl_context()  # certifi, or SSL_CERT_FILE / SSL_CERT_DIR when set
+        self._direct = httpcore.AsyncConnectionPool(ssl_context=ssl_context, network_backend=backend, **_POOL_LIMITS)
+        self._proxied = {url: proxy_pool(proxy, ssl_context, backend, **_POOL_LIMITS) for url, proxy in proxies_by_url.items()}
+        self._headers = [
+            (b"User-Agent", user_agent(config.contact).encode()),
+            (b"Accept", b"*/*"),
+            (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
+            (b"Accept-Language", b"ja,en;q=0.5"),
+        ]
         timeout = config.timeout
         self._extensions = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
         self._in_flight = asyncio.Semaphore(config.concurrency)
@@ -105,91 +132,121 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def aclose(self) -> None:
-        await self._transport.aclose()
+        await self._direct.aclose()
+        for pool in self._proxied.values():
+            await pool.aclose()
 
     async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Page:
         """GET ``url`` politely, following redirects; raises a FetchError subclass on any failure."""
-        headers = dict(self._headers)
+        headers = list(self._headers)
         if etag:
-            headers["If-None-Match"] = etag
+            headers.append((b"If-None-Match", etag.encode("latin-1", "replace")))
         if last_modified:
-            headers["If-Modified-Since"] = last_modified
+            headers.append((b"If-Modified-Since", last_modified.encode("latin-1", "replace")))
         return await self._follow(url, headers, check_robots=self._config.respect_robots_txt)
 
-    async def _follow(self, url: str, headers: dict[str, str], *, check_robots: bool) -> Page:
+    async def _follow(self, url: str, headers: list[tuple[bytes, bytes]], *, check_robots: bool) -> Page:
         location = url
+        visited = {url}
         for _ in range(_MAX_REDIRECTS + 1):
+            target = _parse_url(location)
             if check_robots:
                 await self._check_robots(location)
-            page, redirect = await self._request(location, headers)
-            if redirect is None:
-                return replace(page, url=url) if location != url else page
-            location = redirect
-        raise TransportError(url, f"more than {_MAX_REDIRECTS} redirects")
+            answer = await self._request(target, location, headers)
+            if answer.location is None:
+                return replace(answer.page, url=url) if location != url else answer.page
+            location = answer.location
+            if location in visited:
+                raise BadResponseError(url, f"redirect loop at {location}")
+            visited.add(location)
+        raise BadResponseError(url, f"more than {_MAX_REDIRECTS} redirects")
 
-    def _gate(self, url: str) -> HostGate:
-        host = urlsplit(url).netloc.lower()
+    def _gate(self, host: str) -> HostGate:
         gate = self._gates.get(host)
         if gate is None:
             gate = self._gates[host] = HostGate(self._config.per_host_concurrency, self._config.min_host_interval)
         return gate
 
-    async def _request(self, url: str, headers: dict[str, str]) -> tuple[Page, str | None]:
-        """One exchange: the page, and where it redirects to (None when it does not)."""
-        gate = self._gate(url)
+    async def _request(self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]]) -> _Answer:
+        gate = self._gate(target.netloc.decode("ascii").lower())
         async with gate.slot(), self._in_flight:
             try:
                 async with asyncio.timeout(self._config.timeout):
-                    return await self._exchange(url, headers, gate)
+                    return await self._exchange(target, url, headers, gate)
             except TimeoutError:
                 raise TransportError(url, f"no complete answer within {self._config.timeout:g}s") from None
-            except (httpx.TransportError, httpx.InvalidURL) as exc:
+            except AddressRefused as exc:
+                raise RefusedURLError(url, str(exc)) from None
+            except httpcore.ConnectError as exc:
+                raise TransportError(url, str(exc) or exc.__class__.__name__) from exc
+            except httpcore.TimeoutException as exc:
+                raise TransportError(url, f"timed out ({exc.__class__.__name__})") from exc
+            except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.ProxyError, httpcore.UnsupportedProtocol) as exc:
                 raise TransportError(url, f"{exc.__class__.__name__}: {exc}") from exc
 
-    async def _exchange(self, url: str, headers: dict[str, str], gate: HostGate) -> tuple[Page, str | None]:
-        response = await self._transport.handle_async_request(
-            httpx.Request("GET", url, headers=headers, extensions=self._extensions)
+    async def _exchange(self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate) -> _Answer:
+        pool = self._pool_for(target)
+        if pool is not self._direct:
+            await check_proxied_target(self._policy, target.host, target.port or _default_port(target.scheme))
+        request = httpcore.Request(
+            b"GET",
+            httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path),
+            headers=[(b"Host", target.netloc), *headers],
+            extensions=self._extensions,
         )
+        response = await pool.handle_async_request(request)
         try:
-            if response.status_code in _REDIRECTS and response.headers.get("Location"):
-                return self._page(url, response, b""), absolute_url(response.headers["Location"], url)
-            if response.status_code >= 400:
-                retry_after = _retry_after(response.headers.get("Retry-After"))
+            response_headers = _Headers(response.headers)
+            location = response_headers.get("location")
+            if response.status in _REDIRECTS and location:
+                return _Answer(self._page(url, response.status, response_headers, b""), absolute_url(location, url))
+            if response.status >= 400:
+                retry_after = _retry_after(response_headers.get("retry-after"))
                 if retry_after is not None:
                     gate.hold_back(retry_after)
-                raise HTTPStatusError(url, response.status_code, retry_after)
+                raise HTTPStatusError(url, response.status, retry_after)
             # A 304 has no body, but it must still be read to the end or the connection is dropped.
-            return self._page(url, response, await self._read_body(url, response)), None
+            return _Answer(
+                self._page(url, response.status, response_headers, await self._read_body(url, response, response_headers))
+            )
         finally:
             await response.aclose()
 
+    def _pool_for(self, target: httpx.URL) -> httpcore.AsyncConnectionPool | httpcore.AsyncHTTPProxy:
+        proxy = self._proxies.for_url(target.scheme, target.host)
+        return self._direct if proxy is None else self._proxied[proxy]
+
     @staticmethod
-    def _page(url: str, response: httpx.Response, content: bytes) -> Page:
+    def _page(url: str, status: int, headers: _Headers, content: bytes) -> Page:
         return Page(
             url=url,
             final_url=url,
-            status=response.status_code,
+            status=status,
             content=content,
-            content_type=response.headers.get("Content-Type"),
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
+            content_type=headers.get("content-type"),
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
             fetched_at=utcnow(),
         )
 
-    async def _read_body(self, url: str, response: httpx.Response) -> bytes:
+    async def _read_body(self, url: str, response: httpcore.Response, headers: _Headers) -> bytes:
         limit = self._config.max_body_bytes
-        declared = response.headers.get("Content-Length", "")
+        declared = headers.get("content-length") or ""
         if declared.isdigit() and int(declared) > limit:
             raise BodyTooLargeError(url, f"body of {declared} bytes exceeds fetch.max_body_bytes = {limit}")
-        # Counted after decompression: a small gzip body must not expand past the cap.
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLargeError(url, f"body exceeds fetch.max_body_bytes = {limit}")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        try:
+            decoder = BoundedDecoder(headers.get("content-encoding"), limit)
+            received = 0
+            async for chunk in response.aiter_stream():
+                received += len(chunk)
+                if received > limit:
+                    raise TooLarge()
+                decoder.feed(chunk)
+        except TooLarge:
+            raise BodyTooLargeError(url, f"body exceeds fetch.max_body_bytes = {limit} (counted after decompression)") from None
+        except EncodingRefused as exc:
+            raise BadResponseError(url, str(exc)) from None
+        return decoder.content()
 
     async def _check_robots(self, url: str) -> None:
         origin = origin_of(url)
@@ -198,7 +255,10 @@ class Fetcher:
             entry = self._robots.get(origin)
             if entry is None or entry.expires < time.monotonic():
                 entry = self._robots[origin] = await self._load_robots(origin)
-        if entry.failure:
+        if isinstance(entry.failure, (TransportError, RefusedURLError)):
+            # The host itself cannot be reached (name, connection, guard): say so, for this page.
+            raise type(entry.failure)(url, entry.failure.reason)
+        if isinstance(entry.failure, str):
             raise RobotsDeniedError(url, entry.failure)
         if entry.rules is not None and not entry.rules.can_fetch(url, ROBOTS_AGENT):
             raise RobotsDeniedError(url, f"disallowed by {origin}/robots.txt for {ROBOTS_AGENT}")
@@ -208,13 +268,15 @@ class Fetcher:
         expires = time.monotonic() + self._config.robots_ttl
         retry = time.monotonic() + _ROBOTS_RETRY_SECONDS
         try:
-            page = await self._follow(robots_url, dict(self._headers), check_robots=False)
+            page = await self._follow(robots_url, list(self._headers), check_robots=False)
         except HTTPStatusError as exc:
             if exc.status >= 500:
                 return _Robots(None, retry, f"robots.txt answered HTTP {exc.status}; will retry")
             return _Robots(None, expires)  # 4xx: no rules, everything allowed
-        except TransportError as exc:
-            return _Robots(None, retry, f"robots.txt unreachable ({exc}); will retry")
+        except (TransportError, RefusedURLError) as exc:
+            return _Robots(None, retry, exc)
+        except FetchError:
+            return _Robots(None, expires)  # an unusable robots.txt (too large, bad encoding): no rules
         try:
             rules = Protego.parse(page.text)
         except Exception:  # a garbled robots.txt must not stop polling: treat it as absent
@@ -223,13 +285,46 @@ class Fetcher:
         return _Robots(rules, expires)
 
 
+class _Headers:
+    """Case-insensitive lookup of the few response headers regwatch reads (latin-1, as HTTP is)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._values = {name.lower(): value for name, value in raw}
+
+    def get(self, name: str) -> str | None:
+        value = self._values.get(name.encode())
+        return value.decode("latin-1") if value is not None else None
+
+
+def _parse_url(url: str) -> httpx.URL:
+    """The URL to request, or RefusedURLError: only http and https, and only valid URLs."""
+    try:
+        target = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise RefusedURLError(url, f"invalid URL ({exc})") from None
+    if target.scheme not in ALLOWED_SCHEMES:
+        raise RefusedURLError(url, f"scheme {target.scheme or '(none)'!r} refused: only http and https are fetched")
+    if not target.host:
+        raise RefusedURLError(url, "invalid URL (no host)")
+    return target
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+_MAX_RETRY_AFTER = 86400.0  # a server asking for a year's pause gets a day
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), _MAX_RETRY_AFTER)
     try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError):
+        return min(max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds()), _MAX_RETRY_AFTER)
+    except (TypeError, ValueError, OverflowError):
         return None

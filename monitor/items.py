@@ -209,7 +209,8 @@ class RunReport:
     new: int = 0
     updated: int = 0
     detail_fetches: int = 0
-    postponed: int = 0
+    waiting: int = 0  # new items recorded without an event yet: their detail pages are tried again
+    detail_failures: int = 0  # items whose detail page failed in this poll
     alerts: int = 0
     baseline: bool = False
     error: str | None = None

@@ -75,6 +75,12 @@ class ItemRow(SQLModel, table=True):
     modified_at: datetime | None = None
     content_fingerprint: str = Field(max_length=64)
     detail_fetched_at: datetime | None = None
+    # A detail page that failed: tried again at detail_retry_at. While awaiting_detail, the item
+    # is recorded from its list entry but raises no event, until its detail page or its attempts end.
+    awaiting_detail: bool = False
+    detail_attempts: int = 0
+    detail_error: str | None = None
+    detail_retry_at: datetime | None = Field(default=None, index=True)
     baseline: bool = False
     attributes: dict[str, Any] = json_column()
     first_seen_at: datetime = Field(index=True)

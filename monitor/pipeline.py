@@ -1,9 +1,12 @@
 """The poll pipeline: claim → fetch lists → parse → diff → fetch details → classify → route → record.
 
-``Pipeline.poll`` runs every claimed source; the scheduler and the CLI call the same code.
-Failures are per source (recorded on the source row) and per item (a detail page that fails for
-a transient reason postpones only its item). Nothing is lost: a list page's ETag is saved only
-when every item on it was recorded, so a postponed item is found again on the next poll.
+``Pipeline.run_source`` polls one claimed source; ``Pipeline.poll`` runs every claimable source
+to the end (the CLI), and the service starts sources as they fall due without waiting for the
+slow ones (monitor.schedule). Failures are per source (recorded on the source row) and per item:
+a detail page that fails is tried again on later polls while its item waits, and when its
+attempts run out the item is alerted from its list entry (monitor.details). Each poll has a
+deadline (``service.poll_deadline``, well under the lease): a hanging host costs its own source
+that long, never the others.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from monitor import store
+from monitor import extract, store
 from monitor.classification import Classifier
-from monitor.config import Config
-from monitor.diff import ListEntry, Plan, changes, list_entries, plan
-from monitor.errors import BodyTooLargeError, DecodeError, FetchError, HTTPStatusError, ParseError, RegwatchError
+from monitor.config import Config, format_duration
+from monitor.details import SETTLED, DetailResult, DetailState, next_state
+from monitor.diff import ListEntry, Plan, changes, list_entries, plan, stored_entry
+from monitor.errors import FetchError, ParseError, RegwatchError, TransportError
 from monitor.fetch import Fetcher
 from monitor.health import HealthPolicy
 from monitor.items import Alert, Article, Change, Classification, Document, EventKind, ItemContent, Page, RunReport
@@ -32,7 +36,6 @@ from monitor.sources import SourceSpec
 logger = logging.getLogger(__name__)
 
 _MAX_FAILURE_BACKOFF = 6 * 3600.0
-_PERMANENT_STATUSES = frozenset({404, 410, 451})
 _DETAIL_CONTENT_TYPES = ("html", "xml", "text/plain")
 
 
@@ -66,6 +69,16 @@ class _Found:
 
 
 @dataclass
+class _Settled:
+    """What the poll records for the items whose detail pages it needed."""
+
+    inserts: list[dict]
+    updates: list[dict]
+    states: list[dict]
+    found: list[_Found]
+
+
+@dataclass
 class Pipeline:
     store: store.Store
     fetcher: Fetcher
@@ -82,7 +95,7 @@ class Pipeline:
         backfill: bool = False,
         progress: Progress | None = None,
     ) -> list[RunReport]:
-        """Run every source that can be claimed (due ones only, unless ``due_only`` is False).
+        """Run every source that can be claimed (due ones only, unless ``due_only`` is False), to the end.
 
         Claimed sources run as tasks, refilled as they finish; the fetcher's host gates and its
         global request limit decide what goes on the wire, so a busy host never idles the others.
@@ -96,7 +109,7 @@ class Pipeline:
             while more or running:
                 if more and len(running) <= pool // 2:
                     # In a thread: on SQLite the claim waits for the recorder's write lock.
-                    claimed = await asyncio.to_thread(self._claim, source_ids, due_only, pool - len(running))
+                    claimed = await asyncio.to_thread(self.claim, source_ids, due_only, pool - len(running))
                     more = due_only and len(claimed) == pool - len(running)
                     for source in claimed:
                         spec = self.sources[source.id]
@@ -110,9 +123,12 @@ class Pipeline:
             await recorder.drain()
         return reports
 
-    def _claim(self, source_ids: Sequence[str] | None, due_only: bool, limit: int) -> list[store.ClaimedSource]:
+    def claim(
+        self, source_ids: Sequence[str] | None, due_only: bool, limit: int, *, exclude: Sequence[str] = ()
+    ) -> list[store.ClaimedSource]:
         now = utcnow()
         configured = list(self.sources) if source_ids is None else [sid for sid in source_ids if sid in self.sources]
+        configured = [sid for sid in configured if sid not in exclude]
         with self.store.begin() as connection:
             return store.claim_sources(
                 connection,
@@ -134,11 +150,11 @@ class Pipeline:
         progress: Progress | None = None,
     ) -> RunReport:
         report = RunReport(spec.id)
+        deadline = asyncio.get_running_loop().time() + self.config.service.poll_deadline
         try:
-            recorder.add(await self._run(spec, claimed, report, backfill, progress))
-        except RegwatchError as exc:
+            recorder.add(await self._run(spec, claimed, report, backfill, progress, deadline))
+        except RegwatchError as exc:  # reported with the run (the service's log, the CLI's summary)
             report.error = str(exc)
-            logger.warning("%s: poll failed: %s", spec.id, exc)
             recorder.add(SourceOutcome(report, _retry_at(spec, claimed, exc)))
         except Exception as exc:  # one broken scraper must not stop the other sources
             report.error = f"internal error: {exc.__class__.__name__}: {exc}"
@@ -147,75 +163,133 @@ class Pipeline:
         return report
 
     async def _run(
-        self, spec: SourceSpec, claimed: store.ClaimedSource, report: RunReport, backfill: bool, progress: Progress | None
-    ) -> SourceOutcome:
-        validators = claimed.validators
-        urls = spec.page_urls(utcnow().astimezone(JST).date())
-        pages = await asyncio.gather(
-            *(
-                self.fetcher.get(
-                    url, etag=validators.get(url, (None, None))[0], last_modified=validators.get(url, (None, None))[1]
-                )
-                for url in urls
-            )
-        )
-        fresh = [page for page in pages if not page.not_modified]
-        report.pages, report.not_modified = len(pages), len(pages) - len(fresh)
-        if not fresh:
-            return SourceOutcome(report, _next_due(spec), unchanged=True)
-        raw_items = [raw for page in fresh for raw in spec.scraper.parse(page, spec.options) if spec.keeps(raw.link)]
-        entries = list_entries(raw_items, spec.scraper.canonicalize)
-        report.listed = len(entries)
-        with self.store.read() as connection:
-            known = store.known_items(connection, spec.id, [entry.url for entry in entries])
-        work = plan(entries, known, backfill=backfill)
-        report.baseline = claimed.baseline_at is None and not backfill
-        if report.baseline:
-            prepared = {entry.url: _from_listing(entry) for entry in work.new}
-            return self._outcome(spec, report, fresh, work, prepared, [])
-        prepared = await self._prepare(spec, work, report, unlimited=backfill, progress=progress)
-        found = [_Found(None, "new", prepared[e.url]) for e in work.new if e.url in prepared]
-        found += [_Found(stored.id, "new", prepared[e.url]) for e, stored in work.backfill if e.url in prepared]
-        found += self._updates(work, prepared)
-        return self._outcome(spec, report, fresh, work, prepared, found)
-
-    def _updates(self, work: Plan, prepared: dict[str, _Prepared]) -> list[_Found]:
-        """``updated`` events for changed items whose normalized title or body differ."""
-        changed = [(entry, known) for entry, known in work.changed if entry.url in prepared]
-        if not changed:
-            return []
-        with self.store.read() as connection:
-            stored = store.stored_content(connection, [known.id for _, known in changed])
-        events = []
-        for entry, known in changed:
-            new = prepared[entry.url]
-            found = changes(known, stored[known.id], new.content, compare_body=new.detail_fetched)
-            if found:
-                events.append(_Found(known.id, "updated", new, found))
-        return events
-
-    def _outcome(
         self,
         spec: SourceSpec,
+        claimed: store.ClaimedSource,
         report: RunReport,
-        fresh: list[Page],
-        work: Plan,
-        prepared: dict[str, _Prepared],
-        found: list[_Found],
+        backfill: bool,
+        progress: Progress | None,
+        deadline: float,
     ) -> SourceOutcome:
+        fresh = await self._fetch_lists(spec, claimed, report, deadline)
+        if not fresh and not claimed.detail_retry_due:
+            return SourceOutcome(report, _next_due(spec), unchanged=True)
+        entries = list_entries(await extract.list_items(spec, fresh), spec.scraper.canonicalize) if fresh else []
+        report.listed = len(entries)
+        report.baseline = claimed.baseline_at is None and not backfill
+        # In a thread: the lookups must not stall the other sources' requests.
+        known, retrying = await asyncio.to_thread(self._known, spec, entries, claimed.detail_retry_due and not report.baseline)
+        work = plan(entries, known, backfill=backfill, retrying=retrying)
+        if report.baseline:
+            inserts = [_item_row(spec.id, _from_listing(entry), SETTLED, baseline=True) for entry in work.new]
+            return self._outcome(spec, report, fresh, work, _Settled(inserts, [], [], []))
+        stored = await asyncio.to_thread(self._stored_content, work)
+        work.retry += [(stored_entry(known_item, stored[known_item.id]), known_item) for known_item in work.retry_unlisted]
+        results = await self._fetch_details(spec, work.needs_detail, report, deadline, unlimited=backfill, progress=progress)
+        settled = self._settle(spec, work, stored, results)
+        return self._outcome(spec, report, fresh, work, settled)
+
+    async def _fetch_lists(
+        self, spec: SourceSpec, claimed: store.ClaimedSource, report: RunReport, deadline: float
+    ) -> list[Page]:
+        urls = spec.page_urls(utcnow().astimezone(JST).date())
+        fetches = [self.fetcher.get(url, etag=claimed.validators.get(url, (None, None))[0], last_modified=claimed.validators.get(url, (None, None))[1]) for url in urls]  # fmt: skip
+        try:
+            async with asyncio.timeout_at(deadline):
+                pages = await asyncio.gather(*fetches)
+        except TimeoutError:
+            raise TransportError(
+                spec.url, f"list pages not fetched within service.poll_deadline ({self._deadline_text})"
+            ) from None
+        fresh = [page for page in pages if not page.not_modified]
+        report.pages, report.not_modified = len(pages), len(pages) - len(fresh)
+        return fresh
+
+    @property
+    def _deadline_text(self) -> str:
+        return format_duration(self.config.service.poll_deadline)
+
+    def _known(self, spec: SourceSpec, entries: list[ListEntry], retries: bool) -> tuple[dict, dict]:
+        with self.store.read() as connection:
+            known = store.known_items(connection, spec.id, [entry.url for entry in entries])
+        if not retries:
+            return known, {}
+        with self.store.read() as connection:
+            return known, store.detail_retries(connection, spec.id, utcnow(), self.config.fetch.max_detail_fetches)
+
+    def _stored_content(self, work: Plan) -> dict[int, store.StoredContent]:
+        ids = (
+            [known.id for _, known in work.changed] + [known.id for _, known in work.retry] + [k.id for k in work.retry_unlisted]
+        )
+        if not ids:
+            return {}
+        with self.store.read() as connection:
+            return store.stored_content(connection, ids)
+
+    def _settle(
+        self, spec: SourceSpec, work: Plan, stored: dict[int, store.StoredContent], results: dict[str, DetailResult]
+    ) -> _Settled:
+        """Inserts, updates, detail states and events for every item whose detail page was needed."""
         now = utcnow()
-        listed = [(e, None) for e in work.new] + [*work.backfill, *work.changed]
+        settled = _Settled([], [], [], [])
+        for candidate in work.candidates():
+            entry, known = candidate.entry, candidate.known
+            result = results.get(entry.url, DetailResult())
+            if spec.detail is None:
+                state = SETTLED  # the list entry is all there is
+            else:
+                attempts = known.detail_attempts if known else 0
+                allowed = self.config.fetch.detail_attempts
+                state = next_state(result, attempts=attempts, waiting=candidate.announces_new, allowed=allowed, now=now)
+            prepared = _from_article(entry, result.article) if result.article else _from_listing(entry)
+            if known is None:
+                settled.inserts.append(_item_row(spec.id, prepared, state, baseline=False))
+                if not state.awaiting:
+                    settled.found.append(_Found(None, "new", prepared))
+                continue
+            settled.states.append({"item_id": known.id, **state.columns()})
+            if state.awaiting:
+                continue
+            if candidate.announces_new:  # its first event: it waited for its detail page, or is backfilled
+                settled.updates.append(_item_update(known.id, prepared, now))
+                settled.found.append(_Found(known.id, "new", prepared))
+            elif result.article is not None or spec.detail is None:
+                # A body settled from the list entry after its detail page failed: the body that
+                # finally comes is news too.
+                compare_body = prepared.detail_fetched and (known.detail_fetched or known.detail_attempts > 0)
+                found = changes(stored[known.id], prepared.content, compare_body=compare_body)
+                settled.updates.append(_item_update(known.id, prepared, now))
+                if found:
+                    settled.found.append(_Found(known.id, "updated", prepared, found))
+            elif result.tried:
+                # Settled from the list entry: only the title can be compared; the stored body stands.
+                kept = stored[known.id]
+                prepared.content = ItemContent(entry.raw.title, kept.body_raw)
+                found = changes(kept, prepared.content, compare_body=False)
+                if found:
+                    settled.updates.append(_title_update(known.id, prepared.content, now))
+                    settled.found.append(_Found(known.id, "updated", prepared, found))
+        return settled
+
+    def _outcome(self, spec: SourceSpec, report: RunReport, fresh: list[Page], work: Plan, settled: _Settled) -> SourceOutcome:
+        inserted = {row["url"] for row in settled.inserts}
+        listed = [(e, None) for e in work.new if e.url in inserted] + [*work.backfill, *work.changed, *work.retry]
+        report.waiting = sum(1 for row in settled.inserts if row["awaiting_detail"]) + sum(
+            1 for state in settled.states if state["awaiting_detail"]
+        )
+        report.detail_failures = sum(1 for row in [*settled.inserts, *settled.states] if row["detail_error"])
         return SourceOutcome(
             report=report,
             next_due_at=_next_due(spec),
-            inserts=[_item_row(spec.id, prepared[e.url], now, baseline=report.baseline) for e in work.new if e.url in prepared],
-            updates=[_item_update(f.item_id, f.prepared, now) for f in found if f.item_id is not None],
+            inserts=settled.inserts,
+            updates=settled.updates,
+            detail_states=settled.states,
             listings={
-                **{e.url: (s.id if s else None, e.fingerprint) for e, s in listed if e.url in prepared},
+                **{e.url: (s.id if s else None, e.fingerprint) for e, s in listed if e.url in work.listed_urls},
                 **{e.url: (s.id, e.fingerprint) for e, s in work.first_listed},
             },
-            events=self._drafts(spec, found),
-            page_states=[] if report.postponed else [_fetch_state(spec.id, page) for page in fresh],
+            events=self._drafts(spec, settled.found),
+            page_states=[_fetch_state(spec.id, page) for page in fresh],
         )
 
     def _drafts(self, spec: SourceSpec, found: list[_Found]) -> list[EventDraft]:
@@ -241,42 +315,53 @@ class Pipeline:
             )
         return drafts
 
-    async def _prepare(
-        self, spec: SourceSpec, work: Plan, report: RunReport, *, unlimited: bool, progress: Progress | None
-    ) -> dict[str, _Prepared]:
-        """Settle the content of every item that needs it; items left out are postponed."""
-        needed = work.needs_detail
-        if spec.detail is None:
-            return {entry.url: _from_listing(entry) for entry in needed}
+    async def _fetch_details(
+        self,
+        spec: SourceSpec,
+        needed: list[ListEntry],
+        report: RunReport,
+        deadline: float,
+        *,
+        unlimited: bool,
+        progress: Progress | None,
+    ) -> dict[str, DetailResult]:
+        """The detail page of each item that needs one, within this poll's budget and deadline;
+        items over the budget get no result (they are tried on the next poll)."""
+        if spec.detail is None or not needed:
+            return {}
         limit = len(needed) if unlimited else self.config.fetch.max_detail_fetches
         if len(needed) > limit:
             report.warnings.append(f"{len(needed) - limit} detail page(s) left for the next poll (fetch.max_detail_fetches)")
+        chosen = needed[:limit]
         if progress:
-            progress.expect(min(limit, len(needed)))
-        results = await asyncio.gather(*(self._detail(spec, entry, report, progress) for entry in needed[:limit]))
-        report.detail_fetches = len(results)
-        prepared = {entry.url: result for entry, result in zip(needed[:limit], results, strict=True) if result is not None}
-        report.postponed = len(needed) - len(prepared)
-        return prepared
+            progress.expect(len(chosen))
+        tasks = {entry.url: asyncio.create_task(self._detail(spec, entry, progress)) for entry in chosen}
+        remaining = deadline - asyncio.get_running_loop().time()
+        done, late = await asyncio.wait(tasks.values(), timeout=max(remaining, 0.0)) if tasks else (set(), set())
+        for task in late:
+            task.cancel()
+        report.detail_fetches = len(done)
+        results = {}
+        for url, task in tasks.items():
+            if task in done:
+                results[url] = task.result()
+            else:
+                results[url] = DetailResult(
+                    error=TransportError(url, f"not fetched within service.poll_deadline ({self._deadline_text})")
+                )
+        report.warnings += [f"detail page failed: {result.error}" for result in results.values() if result.error is not None]
+        return results
 
-    async def _detail(self, spec: SourceSpec, entry: ListEntry, report: RunReport, progress: Progress | None) -> _Prepared | None:
-        assert spec.detail is not None
+    async def _detail(self, spec: SourceSpec, entry: ListEntry, progress: Progress | None) -> DetailResult:
         try:
             page = await self.fetcher.get(entry.raw.link)
             _require_text(page)
-            article = spec.detail.parse(page)
-        except (ParseError, DecodeError, BodyTooLargeError) as exc:
-            return _fallback(spec, entry, report, exc)
-        except HTTPStatusError as exc:
-            if exc.status in _PERMANENT_STATUSES:
-                return _fallback(spec, entry, report, exc)
-            return _postpone(spec, entry, report, exc)
-        except FetchError as exc:
-            return _postpone(spec, entry, report, exc)
+            return DetailResult(article=await extract.article(spec, page))
+        except (FetchError, ParseError, RegwatchError) as exc:
+            return DetailResult(error=exc)
         finally:
             if progress:
                 progress.advance()
-        return _from_article(entry, article)
 
 
 def _retry_at(spec: SourceSpec, claimed: store.ClaimedSource, exc: Exception) -> datetime:
@@ -285,20 +370,6 @@ def _retry_at(spec: SourceSpec, claimed: store.ClaimedSource, exc: Exception) ->
     delay = min(_MAX_FAILURE_BACKOFF, max(spec.interval, 60.0) * 2 ** min(failures - 1, 6))
     retry_after = getattr(exc, "retry_after", None)
     return utcnow() + timedelta(seconds=max(delay, retry_after or 0.0))
-
-
-def _fallback(spec: SourceSpec, entry: ListEntry, report: RunReport, exc: Exception) -> _Prepared:
-    message = f"{entry.raw.link}: detail page unusable ({exc}); using the list entry"
-    logger.warning("%s: %s", spec.id, message)
-    report.warnings.append(message)
-    return _from_listing(entry)
-
-
-def _postpone(spec: SourceSpec, entry: ListEntry, report: RunReport, exc: Exception) -> None:
-    message = f"{entry.raw.link}: detail fetch failed ({exc}); retrying next poll"
-    logger.warning("%s: %s", spec.id, message)
-    report.warnings.append(message)
-    return None
 
 
 def _require_text(page: Page) -> None:
@@ -329,7 +400,8 @@ def _from_article(entry: ListEntry, article: Article) -> _Prepared:
     )
 
 
-def _item_row(source_id: str, prepared: _Prepared, now: datetime, *, baseline: bool) -> dict:
+def _item_row(source_id: str, prepared: _Prepared, state: DetailState, *, baseline: bool) -> dict:
+    now = utcnow()
     return {
         "url": prepared.entry.url,
         "link": prepared.entry.raw.link,
@@ -338,11 +410,22 @@ def _item_row(source_id: str, prepared: _Prepared, now: datetime, *, baseline: b
         "updated_at": None,
         "baseline": baseline,
         **_content_columns(prepared, now),
+        **state.columns(),
     }
 
 
 def _item_update(item_id: int, prepared: _Prepared, now: datetime) -> dict:
     return {"item_id": item_id, "updated_at": now, "baseline": False, **_content_columns(prepared, now)}
+
+
+def _title_update(item_id: int, content: ItemContent, now: datetime) -> dict:
+    return {
+        "item_id": item_id,
+        "updated_at": now,
+        "title": content.title,
+        "title_raw": content.title_raw,
+        "content_fingerprint": content.fingerprint,
+    }
 
 
 def _content_columns(prepared: _Prepared, now: datetime) -> dict:

@@ -7,6 +7,11 @@ batch. A batch is written when it holds ``max_batch`` outcomes, when its oldest 
 ``max_delay`` seconds, and at the end of a poll. A crash before a write loses nothing: those
 sources stay leased with their ETags unsaved, so they are polled again once the lease expires.
 
+One bad outcome must not sink its batch: a batch the database refuses is written again one
+outcome at a time, and an outcome refused on its own becomes an error on its source's row (seen
+in ``regwatch sources``, counted toward source_broken). When the database itself is away, every
+write fails alike and the sources are simply polled again once it is back.
+
 Batches are written in a worker thread, one at a time and in order: the event loop keeps serving
 the network while a batch of a thousand rows is written, instead of stalling every host.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
@@ -53,17 +59,27 @@ class SourceOutcome:
     unchanged: bool = False  # every page answered 304: only the source row changes
     inserts: list[dict] = field(default_factory=list)  # new item rows, keyed by "url"
     updates: list[dict] = field(default_factory=list)  # stored items' new content, keyed by "item_id"
+    detail_states: list[dict] = field(default_factory=list)  # stored items' detail-page states, keyed by "item_id"
     listings: dict[str, tuple[int | None, str]] = field(default_factory=dict)  # url → (known id, fingerprint)
     events: list[EventDraft] = field(default_factory=list)
-    page_states: list[dict] = field(default_factory=list)  # empty when an item was postponed
+    page_states: list[dict] = field(default_factory=list)
 
 
 class Recorder:
-    def __init__(self, database: store.Store, health: HealthPolicy, *, max_batch: int = 64, max_delay: float = 0.5) -> None:
+    def __init__(
+        self,
+        database: store.Store,
+        health: HealthPolicy,
+        *,
+        max_batch: int = 64,
+        max_delay: float = 0.5,
+        on_recorded: Callable[[list[RunReport]], None] | None = None,
+    ) -> None:
         self._store = database
         self._health = health
         self._max_batch = max_batch
         self._max_delay = max_delay
+        self._on_recorded = on_recorded
         self._pending: list[SourceOutcome] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writing = asyncio.Lock()
@@ -94,13 +110,38 @@ class Recorder:
 
     async def _write_batch(self, batch: list[SourceOutcome]) -> None:
         async with self._writing:  # batches are written in the order they were formed
+            await asyncio.to_thread(self._write_safely, batch)
+        if self._on_recorded is not None:
+            self._on_recorded([outcome.report for outcome in batch])
+
+    def _write_safely(self, batch: list[SourceOutcome]) -> None:
+        try:
+            self._write_now(batch)
+            return
+        except RegwatchError as exc:
+            if len(batch) == 1:
+                self._record_refusal(batch[0], exc)
+                return
+            logger.warning("could not record %d polls together (%s); recording them one by one", len(batch), exc)
+        for outcome in batch:
             try:
-                await asyncio.to_thread(self._write_now, batch)
+                self._write_now([outcome])
             except RegwatchError as exc:
-                # Nothing was committed: the sources stay leased and are polled again later.
-                logger.error("could not record %d poll(s): %s", len(batch), exc)
-                for outcome in batch:
-                    outcome.report.error = outcome.report.error or f"not recorded: {exc}"
+                self._record_refusal(outcome, exc)
+
+    def _record_refusal(self, outcome: SourceOutcome, exc: RegwatchError) -> None:
+        """The database refused this outcome: say so on its source, or, when the database is away,
+        leave the source leased (its ETags unsaved, it is polled again once the lease expires)."""
+        report = outcome.report
+        error = f"could not record this poll: {exc}"
+        failed = SourceOutcome(RunReport(report.source_id, error=error), outcome.next_due_at)
+        try:
+            self._write_now([failed])
+        except RegwatchError:
+            logger.error("%s: %s (the database is unavailable; the source is polled again later)", report.source_id, error)
+        else:
+            logger.error("%s: %s", report.source_id, error)
+        report.error = report.error or error
 
     def _write_now(self, batch: list[SourceOutcome]) -> None:
         now = utcnow()
@@ -124,6 +165,7 @@ def _write(connection: Connection, outcomes: list[SourceOutcome], now: datetime)
                 "source_id": o.report.source_id,
                 "next_due_at": o.next_due_at,
                 "now": now,
+                # Only a poll that read every list page counts its items (a 304 says nothing).
                 "item_count": o.report.listed if not o.unchanged and o.report.not_modified == 0 else None,
                 "new_items": len(o.inserts),
             }
@@ -140,6 +182,7 @@ def _write_items(connection: Connection, changed: list[SourceOutcome], now: date
     inserted = store.insert_items(connection, list(first_rows.values()))
     ids = _item_ids(connection, changed, inserted)
     store.update_items(connection, [row for o in changed for row in o.updates])
+    store.save_detail_states(connection, [state for o in changed for state in o.detail_states])
     store.save_listings(
         connection,
         [
@@ -152,19 +195,6 @@ def _write_items(connection: Connection, changed: list[SourceOutcome], now: date
     )
     _write_events(connection, changed, inserted, now)
     store.save_fetch_states(connection, [state for o in changed for state in o.page_states])
-    store.finish_sources(
-        connection,
-        [
-            {
-                "source_id": o.report.source_id,
-                "next_due_at": o.next_due_at,
-                "now": now,
-                "item_count": o.report.listed if o.report.not_modified == 0 else None,
-                "new_items": len(o.inserts),
-            }
-            for o in changed
-        ],
-    )
 
 
 def _item_ids(connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, int]) -> dict[str, int]:
@@ -193,6 +223,7 @@ def _write_events(connection: Connection, outcomes: list[SourceOutcome], inserte
         owned = [draft for o, draft, _ in drafts if o is outcome]
         outcome.report.new = len(outcome.inserts) if outcome.report.baseline else sum(d.kind == "new" for d in owned)
         outcome.report.updated = sum(d.kind == "updated" for d in owned)
+        outcome.report.alerts = 0  # counted afresh: a batch written again one by one must not count twice
     if not drafts:
         return
     event_ids = store.save_events(

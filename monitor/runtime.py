@@ -63,7 +63,7 @@ class Runtime:
         )
 
     def fetcher(self) -> Fetcher:
-        return Fetcher(self.settings.config.fetch)
+        return Fetcher(self.settings.config.fetch, proxies=self.settings.proxies)
 
     def deliverer(self, console: TextIO | None = None) -> Deliverer:
         return Deliverer(self.store, build_channels(self.settings, console), self.settings.config.delivery)

@@ -1,9 +1,11 @@
 """The long-running service: one APScheduler (3.11) with one short tick job, plus the deliverer.
 
-The tick only claims the sources that are due and runs them (``Pipeline.poll``); the database
-lease makes a second process harmless. The deliverer runs in its own thread (slack-sdk is
-blocking) and wakes as soon as a tick queued alerts. SIGINT/SIGTERM stop cleanly: no new tick
-starts, the running one finishes (within a grace period), the deliverer finishes its message.
+Each tick claims the sources that fell due and starts them (``Poller``); it never waits for the
+ones still running, so a source stuck on a hanging host costs only itself (at most its
+``service.poll_deadline``) while the others keep their schedule. The database lease makes a
+second process harmless. Outcomes are recorded in batches; as soon as one holds alerts the
+deliverer (its own thread: slack-sdk is blocking) is woken. SIGINT/SIGTERM stop cleanly: no new
+poll starts, the running ones get a grace period, the unfinished ones give their leases back.
 """
 
 from __future__ import annotations
@@ -11,18 +13,77 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts.deliver import DeliveryWorker
 from alerts.digest import Digests
+from monitor import store
+from monitor.errors import StoreError
+from monitor.health import HealthPolicy
 from monitor.items import RunReport
 from monitor.jpdates import JST, utcnow
+from monitor.outage import Outage
 from monitor.pipeline import Pipeline
+from monitor.record import Recorder
 from monitor.runtime import Runtime
 
 logger = logging.getLogger(__name__)
+
+
+class Poller:
+    """Starts due sources as tasks, up to ``capacity`` running at once."""
+
+    def __init__(self, pipeline: Pipeline, recorder: Recorder, capacity: int) -> None:
+        self._pipeline = pipeline
+        self._recorder = recorder
+        self._capacity = capacity
+        self._running: dict[str, asyncio.Task[RunReport]] = {}
+        self._outage = Outage("the database", logger, "no source is polled")
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    async def tick(self) -> None:
+        free = self._capacity - len(self._running)
+        if free <= 0:
+            return
+        try:
+            # In a thread: on SQLite the claim waits for the recorder's write lock.
+            claimed = await asyncio.to_thread(self._pipeline.claim, None, True, free, exclude=list(self._running))
+        except StoreError as exc:
+            self._outage.failed(exc)
+            return
+        self._outage.succeeded()
+        for source in claimed:
+            spec = self._pipeline.sources[source.id]
+            task = asyncio.create_task(self._pipeline.run_source(spec, source, self._recorder), name=f"poll {source.id}")
+            self._running[source.id] = task
+            task.add_done_callback(lambda _, source_id=source.id: self._running.pop(source_id, None))
+
+    async def stop(self, grace: float) -> None:
+        """Let running polls finish within ``grace`` seconds; the rest give their sources back."""
+        if self._running:
+            _, late = await asyncio.wait(list(self._running.values()), timeout=grace)
+            abandoned = [source_id for source_id, task in self._running.items() if task in late]
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            if abandoned:
+                logger.warning("polls of %s did not finish within %gs: their sources are due again", ", ".join(abandoned), grace)
+                await asyncio.to_thread(self._release, abandoned)
+        await self._recorder.drain()
+
+    def _release(self, source_ids: list[str]) -> None:
+        try:
+            with self._pipeline.store.begin() as connection:
+                store.release_sources(connection, source_ids, self._pipeline.owner)
+        except StoreError as exc:
+            logger.warning("could not give back %s (%s): their leases expire on their own", ", ".join(source_ids), exc)
 
 
 class Service:
@@ -30,8 +91,6 @@ class Service:
         self._runtime = runtime
         self._config = runtime.settings.config
         self._stop = asyncio.Event()
-        self._tick_idle = asyncio.Event()
-        self._tick_idle.set()
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -43,13 +102,16 @@ class Service:
         self._runtime.ready()
         fetcher = self._runtime.fetcher()
         pipeline = self._runtime.pipeline(fetcher)
-        self._delivery = DeliveryWorker(self._runtime.deliverer())
-        self._delivery.start()
+        delivery = DeliveryWorker(self._runtime.deliverer())
+        delivery.start()
+        recorder = Recorder(
+            self._runtime.store, HealthPolicy.from_config(self._config), on_recorded=lambda reports: _recorded(reports, delivery)
+        )
+        poller = Poller(pipeline, recorder, capacity=max(self._config.fetch.concurrency * 8, 16))
         scheduler = AsyncIOScheduler(timezone=JST)
         scheduler.add_job(
-            self._tick,
+            poller.tick,
             "interval",
-            args=(pipeline,),
             seconds=self._config.service.tick,
             id="tick",
             max_instances=1,
@@ -62,44 +124,49 @@ class Service:
         try:
             await self._stop.wait()
         finally:
-            logger.info("stopping: waiting for the running poll to finish")
-            scheduler.pause()
-            grace = self._config.fetch.timeout * 2 + 5
-            try:
-                await asyncio.wait_for(self._tick_idle.wait(), grace)
-            except TimeoutError:
-                logger.warning("the running poll did not finish within %gs; its sources are released by lease expiry", grace)
+            logger.info("stopping: waiting for the running polls to finish")
             scheduler.shutdown(wait=False)
-            await asyncio.to_thread(self._delivery.stop)
+            await poller.stop(grace=min(self._config.fetch.timeout * 2 + 5, self._config.service.poll_deadline))
+            await asyncio.to_thread(delivery.stop)
             await fetcher.aclose()
             logger.info("stopped")
 
     def add_digest_jobs(self, scheduler: AsyncIOScheduler) -> None:
         """Each email channel's digest at its JST time; failed ones retried every minute."""
         digests = Digests(self._runtime.store, self._runtime.settings)
+        outage = Outage("the database", logger, "no digest is sent")
         for name, channel in digests.channels.items():
             hour, minute = (int(part) for part in channel.send_at.split(":"))
             scheduler.add_job(
-                _digest_due, "cron", args=(digests, name), hour=hour, minute=minute, timezone=JST,
+                _guarded, "cron", args=(outage, _digest_due, digests, name), hour=hour, minute=minute, timezone=JST,
                 id=f"digest-{name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
             )  # fmt: skip
         if digests.channels:
             scheduler.add_job(
-                _send_digests, "interval", args=(digests,), seconds=60, id="digests", max_instances=1, coalesce=True
+                _guarded,
+                "interval",
+                args=(outage, _send_digests, digests),
+                seconds=60,
+                id="digests",
+                max_instances=1,
+                coalesce=True,
             )
 
-    async def _tick(self, pipeline: Pipeline) -> None:
-        if self._stop.is_set():
-            return
-        self._tick_idle.clear()
-        try:
-            reports = await pipeline.poll()
-        finally:
-            self._tick_idle.set()
-        if any(report.alerts for report in reports):
-            self._delivery.wake()
-        for report in reports:
-            log_report(report)
+
+def _recorded(reports: list[RunReport], delivery: DeliveryWorker) -> None:
+    if any(report.alerts for report in reports):
+        delivery.wake()
+    for report in reports:
+        log_report(report)
+
+
+def _guarded(outage: Outage, job: Callable[..., None], *arguments: Any) -> None:
+    try:
+        job(*arguments)
+    except StoreError as exc:
+        outage.failed(exc)
+    else:
+        outage.succeeded()
 
 
 def _digest_due(digests: Digests, name: str) -> None:
@@ -108,8 +175,8 @@ def _digest_due(digests: Digests, name: str) -> None:
 
 
 def _send_digests(digests: Digests) -> None:
-    for line in digests.send_due():
-        logger.info("%s", line)
+    for attempt in digests.send_due():
+        (logger.info if attempt.sent else logger.warning)("%s", attempt.line)
 
 
 def log_report(report: RunReport) -> None:
@@ -117,7 +184,7 @@ def log_report(report: RunReport) -> None:
         logger.warning("%s: failed: %s", report.source_id, report.error)
         return
     logger.info(
-        "%s: %d page(s), %d not modified, %d listed, %d new, %d updated, %d alert(s)%s",
+        "%s: %d page(s), %d not modified, %d listed, %d new, %d updated, %d alert(s)%s%s",
         report.source_id,
         report.pages,
         report.not_modified,
@@ -125,6 +192,7 @@ def log_report(report: RunReport) -> None:
         report.new,
         report.updated,
         report.alerts,
+        f", {report.waiting} waiting for their detail pages" if report.waiting else "",
         " (baseline)" if report.baseline else "",
     )
     for warning in report.warnings:

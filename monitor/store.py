@@ -56,12 +56,14 @@ _READ_ONLY = "regwatch_read_only"
 
 @dataclass(frozen=True)
 class ClaimedSource:
-    """A leased source with what its poll needs: baseline, failure count, page validators."""
+    """A leased source with what its poll needs: baseline, failure count, page validators, and
+    whether some of its items' detail pages are due to be tried again."""
 
     id: str
     baseline_at: datetime | None
     consecutive_failures: int
     validators: dict[str, tuple[str | None, str | None]]  # page URL → (ETag, Last-Modified)
+    detail_retry_due: bool = False
 
 
 class KnownItem(NamedTuple):
@@ -70,6 +72,8 @@ class KnownItem(NamedTuple):
     baseline: bool
     detail_fetched: bool
     listing_fingerprint: str | None  # None: known, but not yet listed by this source
+    awaiting_detail: bool = False  # no event yet: its detail page is still being tried
+    detail_attempts: int = 0
 
 
 class Store:
@@ -223,7 +227,28 @@ def claim_sources(
     pages = select(FETCH_STATE.c.source_id, FETCH_STATE.c.url, FETCH_STATE.c.etag, FETCH_STATE.c.last_modified)
     for page in connection.execute(pages.where(FETCH_STATE.c.source_id.in_(list(validators)))):
         validators[page.source_id][page.url] = (page.etag, page.last_modified)
-    return [ClaimedSource(row.id, row.baseline_at, row.consecutive_failures, validators[row.id]) for row in claimed]
+    retry_due = set(
+        connection.execute(
+            select(ITEM.c.source_id)
+            .where(ITEM.c.detail_retry_at <= now, ITEM.c.source_id.in_(list(validators)))
+            .group_by(ITEM.c.source_id)
+        ).scalars()
+    )
+    return [
+        ClaimedSource(row.id, row.baseline_at, row.consecutive_failures, validators[row.id], row.id in retry_due)
+        for row in claimed
+    ]
+
+
+def release_sources(connection: Connection, source_ids: Sequence[str], owner: str) -> None:
+    """End the leases of sources whose poll was abandoned (the service is stopping): they are due
+    again at once for the next poller instead of waiting for the lease to expire."""
+    if source_ids:
+        connection.execute(
+            update(SOURCE)
+            .where(SOURCE.c.id.in_(list(source_ids)), SOURCE.c.lease_owner == owner)
+            .values(lease_until=None, lease_owner=None)
+        )
 
 
 def source_row(connection: Connection, source_id: str) -> SourceRow:
@@ -243,10 +268,10 @@ _FINISH_SUCCESS = _release(
     consecutive_failures=0,
     baseline_at=func.coalesce(SOURCE.c.baseline_at, bindparam("now")),
     last_item_count=func.coalesce(bindparam("item_count", type_=Integer), SOURCE.c.last_item_count),
-    # A page read with no item counts toward "broken"; a 304 (no count) changes nothing.
+    # Each poll that finds the source listing nothing counts toward "broken"; a 304 (no count)
+    # means the page is as it was, so it lists what it listed last time.
     consecutive_empty=case(
-        (bindparam("item_count", type_=Integer) == 0, SOURCE.c.consecutive_empty + 1),
-        (bindparam("item_count", type_=Integer).is_(None), SOURCE.c.consecutive_empty),
+        (func.coalesce(bindparam("item_count", type_=Integer), SOURCE.c.last_item_count) == 0, SOURCE.c.consecutive_empty + 1),
         else_=0,
     ),
     items_seen=SOURCE.c.items_seen + bindparam("new_items"),
@@ -287,14 +312,17 @@ def _upsert_fetch_state(connection: Connection) -> Any:
 
 
 _LISTING_HERE = LISTING.alias("this_listing")
+_KNOWN_COLUMNS = (
+    ITEM.c.id,
+    ITEM.c.url,
+    ITEM.c.baseline,
+    ITEM.c.detail_fetched_at.is_not(None).label("detail_fetched"),
+    _LISTING_HERE.c.fingerprint,
+    ITEM.c.awaiting_detail,
+    ITEM.c.detail_attempts,
+)
 _KNOWN_ITEMS = (
-    select(
-        ITEM.c.id,
-        ITEM.c.url,
-        ITEM.c.baseline,
-        ITEM.c.detail_fetched_at.is_not(None).label("detail_fetched"),
-        _LISTING_HERE.c.fingerprint,
-    )
+    select(*_KNOWN_COLUMNS)
     .select_from(
         ITEM.outerjoin(
             _LISTING_HERE, and_(_LISTING_HERE.c.item_id == ITEM.c.id, _LISTING_HERE.c.source_id == bindparam("source_id"))
@@ -309,22 +337,80 @@ def known_items(connection: Connection, source_id: str, urls: Sequence[str]) -> 
     if not urls:
         return {}
     rows = connection.execute(_KNOWN_ITEMS, {"source_id": source_id, "urls": list(urls)})
-    return {row.url: KnownItem(row.id, row.url, row.baseline, bool(row.detail_fetched), row.fingerprint) for row in rows}
+    return {row.url: _known(row) for row in rows}
+
+
+def _known(row: Any) -> KnownItem:
+    return KnownItem(
+        row.id, row.url, row.baseline, bool(row.detail_fetched), row.fingerprint, bool(row.awaiting_detail), row.detail_attempts
+    )
 
 
 class StoredContent(NamedTuple):
-    title: str
+    title: str  # normalized
     body: str
+    title_raw: str
+    body_raw: str
+    link: str
 
 
-_STORED_CONTENT = select(ITEM.c.id, ITEM.c.title, ITEM.c.body).where(ITEM.c.id.in_(bindparam("ids", expanding=True)))
+_STORED_CONTENT = select(ITEM.c.id, ITEM.c.title, ITEM.c.body, ITEM.c.title_raw, ITEM.c.body_raw, ITEM.c.link).where(
+    ITEM.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def stored_content(connection: Connection, item_ids: Sequence[int]) -> dict[int, StoredContent]:
-    """Normalized title and body of stored items (read only for items whose listing changed)."""
+    """Title and body of stored items (read only for items whose listing changed, or retried)."""
     if not item_ids:
         return {}
-    return {row.id: StoredContent(row.title, row.body) for row in connection.execute(_STORED_CONTENT, {"ids": list(item_ids)})}
+    return {
+        row.id: StoredContent(row.title, row.body, row.title_raw, row.body_raw, row.link)
+        for row in connection.execute(_STORED_CONTENT, {"ids": list(item_ids)})
+    }
+
+
+_DETAIL_RETRIES = (
+    select(*_KNOWN_COLUMNS)
+    .select_from(
+        ITEM.outerjoin(
+            _LISTING_HERE, and_(_LISTING_HERE.c.item_id == ITEM.c.id, _LISTING_HERE.c.source_id == bindparam("source_id"))
+        )
+    )
+    .where(ITEM.c.source_id == bindparam("source_id"), ITEM.c.detail_retry_at <= bindparam("now"))
+    .order_by(ITEM.c.detail_retry_at)
+    .limit(bindparam("limit"))
+)
+
+
+def detail_retries(connection: Connection, source_id: str, now: datetime, limit: int) -> dict[str, KnownItem]:
+    """Items of the source whose detail page is due to be tried again, the longest waiting first."""
+    rows = connection.execute(_DETAIL_RETRIES, {"source_id": source_id, "now": now, "limit": limit})
+    return {row.url: _known(row) for row in rows}
+
+
+def save_detail_states(connection: Connection, states: Sequence[dict[str, Any]]) -> None:
+    """Record where stored items stand with their detail pages (dicts: item_id, awaiting_detail,
+    detail_attempts, detail_error, detail_retry_at)."""
+    if states:
+        connection.execute(
+            update(ITEM)
+            .where(ITEM.c.id == bindparam("item_id"))
+            .values({name: bindparam(f"new_{name}") for name in _DETAIL_STATE_COLUMNS}),
+            [{"item_id": state["item_id"], **{f"new_{name}": state[name] for name in _DETAIL_STATE_COLUMNS}} for state in states],
+        )
+
+
+_DETAIL_STATE_COLUMNS = ("awaiting_detail", "detail_attempts", "detail_error", "detail_retry_at")
+
+
+def detail_failures(connection: Connection) -> dict[str, tuple[int, str | None]]:
+    """Per source: how many items' detail pages are failing, and the latest error."""
+    rows = connection.execute(
+        select(ITEM.c.source_id, func.count(), func.max(ITEM.c.detail_error))
+        .where(ITEM.c.detail_retry_at.is_not(None), ITEM.c.detail_error.is_not(None))
+        .group_by(ITEM.c.source_id)
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def insert_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -341,15 +427,16 @@ def insert_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict
 
 
 def update_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Update stored items; each dict has ``item_id`` plus the columns to set (same keys in all)."""
-    if not rows:
-        return
-    columns = [key for key in rows[0] if key != "item_id"]
-    # A bindparam may not share a column's name in an UPDATE's SET clause, hence the prefix.
-    connection.execute(
-        update(ITEM).where(ITEM.c.id == bindparam("item_id")).values({name: bindparam(f"new_{name}") for name in columns}),
-        [{"item_id": row["item_id"], **{f"new_{name}": row[name] for name in columns}} for row in rows],
-    )
+    """Update stored items; each dict has ``item_id`` plus the columns to set (one statement per set of columns)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(key for key in row if key != "item_id"), []).append(row)
+    for columns, group in groups.items():
+        # A bindparam may not share a column's name in an UPDATE's SET clause, hence the prefix.
+        connection.execute(
+            update(ITEM).where(ITEM.c.id == bindparam("item_id")).values({name: bindparam(f"new_{name}") for name in columns}),
+            [{"item_id": row["item_id"], **{f"new_{name}": row[name] for name in columns}} for row in group],
+        )
 
 
 def save_listings(connection: Connection, listings: Sequence[tuple[str, int, str]], now: datetime) -> None:

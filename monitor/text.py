@@ -22,6 +22,22 @@ _TABS = re.compile(r"[ ]*\t[\t ]*")  # tabs separate table cells: kept, one per 
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_SPACES = str.maketrans({"\x0b": " ", "\x0c": " "})
+
+
+def without_controls(text: str) -> str:
+    """``text`` without NUL and the other C0 controls but tab and line feed (CR ends a line).
+
+    Scraped text is stored and sent on: PostgreSQL rejects NUL in text and JSON, and Slack and
+    mail clients show the rest as garbage.
+    """
+    if not _CONTROLS.search(text):
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL_SPACES)
+    return _CONTROLS.sub("", text)
+
+
 def normalize(text: str) -> str:
     """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks."""
     text = _FOOTNOTE_MARKS.sub("", text)

@@ -100,13 +100,35 @@ def test_a_rate_limit_pauses_the_channel_for_retry_after_without_counting_the_wa
     ("channel", "token", "error"),
     [("#no-such-channel", "xoxb-test", "channel_not_found"), ("#regwatch", "xoxb-revoked", "invalid_auth")],
 )
-def test_a_misconfigured_channel_is_held_and_keeps_its_alerts(database, slack_server, channel, token, error):
+def test_a_misconfigured_channel_is_held_and_keeps_its_alerts_until_the_next_start(database, slack_server, channel, token, error):
     queue(database, ["一件目", "二件目"])
-    report = slack_deliverer(database, slack_server, channel=channel, token=token).deliver_due()
+    broken = slack_deliverer(database, slack_server, channel=channel, token=token)
+    report = broken.deliver_due()
     assert report.held == 2 and report.sent == 0 and error in report.errors[0]
-    assert [row.state for row in outbox_rows(database)] == ["pending", "pending"]
-    assert outbox_rows(database)[0].attempts == 0
-    assert slack_deliverer(database, slack_server).deliver_due(ignore_backoff=True).sent == 2
+    assert [(row.state, row.attempts) for row in outbox_rows(database)] == [("held", 0), ("held", 0)]
+    assert all(error in (row.last_error or "") for row in outbox_rows(database))
+    assert broken.deliver_due().held == 0 and slack_server.control("GET", "/__messages__") == []  # on hold: not hammered
+    # Fixed, and started again: its first pass takes the held alerts, without --now.
+    assert slack_deliverer(database, slack_server).deliver_due().sent == 2
+
+
+def test_a_held_channel_is_tried_again_after_the_hold_in_a_running_deliverer(database, slack_server):
+    queue(database, ["一件目"])
+    slack_server.control("POST", "/__faults__", {"faults": [{"kind": "error", "error": "channel_not_found"}]})
+    deliverer = slack_deliverer(database, slack_server, config=FAST_RETRY.model_copy(update={"hold": 0.3}))
+    assert deliverer.deliver_due().held == 1
+    assert deliverer.deliver_due().sent == 0  # still on hold
+    time.sleep(0.4)
+    assert deliverer.deliver_due().sent == 1
+    assert len(slack_server.control("GET", "/__messages__")) == 1
+
+
+def test_deliver_now_tries_a_held_channel_at_once(database, slack_server):
+    queue(database, ["一件目"])
+    slack_server.control("POST", "/__faults__", {"faults": [{"kind": "error", "error": "invalid_auth"}]})
+    deliverer = slack_deliverer(database, slack_server)
+    assert deliverer.deliver_due().held == 1
+    assert deliverer.deliver_due(ignore_backoff=True).sent == 1
 
 
 def test_an_alert_failing_every_attempt_is_dead_lettered(database, slack_server):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.digest import Digests, build_digest, is_business_day
+from alerts.digest import DigestAttempt, Digests, build_digest, is_business_day
 from alerts.email import digest_message, render, send_message
 from monitor import store
 from monitor.config import ChannelConfig, RouteConfig, SmtpConfig, load_settings
@@ -191,7 +191,9 @@ TUESDAY_MORNING = datetime(2024, 2, 12, 22, 30, tzinfo=timezone.utc)
 def test_one_digest_a_business_day_goes_out_once_with_credentials(digests, smtp_server):
     assert digests.schedule("morning", TUESDAY_MORNING)
     assert not digests.schedule("morning", TUESDAY_MORNING + timedelta(minutes=1))  # the same JST day
-    assert digests.send_due(TUESDAY_MORNING) == ["digest morning 2024-02-13: sent to desk@example.jp, legal@example.jp (0 items)"]
+    assert digests.send_due(TUESDAY_MORNING) == [
+        DigestAttempt(True, "digest morning 2024-02-13: sent to desk@example.jp, legal@example.jp (0 items)")
+    ]
     assert digests.send_due(TUESDAY_MORNING + timedelta(hours=1)) == []
     (message,) = smtp_server.messages()
     assert message["Subject"] == "regwatch 朝刊 2024年2月13日(火): 新着なし"
@@ -209,10 +211,11 @@ def test_a_refusing_mail_server_delays_the_digest_and_it_goes_out_once_later(dig
     smtp_server.refuse(True)
     digests.schedule("morning", TUESDAY_MORNING)
     (failed,) = digests.send_due(TUESDAY_MORNING)
-    assert "failed" in failed and "451" in failed
+    assert not failed.sent and "451" in failed.line
     smtp_server.refuse(False)
     later = TUESDAY_MORNING + timedelta(minutes=5)
-    assert digests.send_due(later)[0].startswith("digest morning 2024-02-13: sent")
+    (sent,) = digests.send_due(later)
+    assert sent.sent and sent.line.startswith("digest morning 2024-02-13: sent")
     assert digests.send_due(later + timedelta(minutes=5)) == []
     assert len(smtp_server.messages()) == 1
 

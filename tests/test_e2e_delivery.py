@@ -202,7 +202,7 @@ def test_dead_lettered_alerts_are_listed_and_a_retry_delivers_each_once(cli, sla
     assert "5 alert(s) queued again" in retried.stdout and "delivery: 5 sent" in retried.stderr
     assert slack_titles(slack_server, GENERAL) == sorted([GUIDANCE, SURVEY, DONATION])
     assert len(slack_messages(slack_server)) == 5
-    assert "no alerts in state failed, dead" in cli("outbox", "list").stdout
+    assert "no alerts in state held, failed, dead" in cli("outbox", "list").stdout
 
 
 @pytest.fixture

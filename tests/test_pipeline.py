@@ -10,14 +10,17 @@ import pytest
 from sqlmodel import select
 
 from monitor.config import load_settings
+from monitor.jpdates import utcnow
 from monitor.models import EventRow, ItemRow, OutboxRow, SourceRow
 from monitor.runtime import Runtime
+from tests.cli import NEW_ORDER, add_release
 from tests.conftest import PAGES, LocalSite
 
 LIST = "/menu_news/s-news/index.html"
 GUIDANCE = "/menu_news/s-news/01kiban07_02000099.html"
 SURVEY = "/menu_news/s-news/01gyosei07_02000200.html"
 POPULATION = "/menu_news/s-news/01toukei01_01000300.html"
+NEW_RELEASE = "/menu_news/s-news/01kiban07_02000100.html"
 
 
 def publish_mic(site: LocalSite) -> None:
@@ -34,7 +37,9 @@ def open_runtime(tmp_path: Path, database_url: str) -> Iterator[Callable[[str], 
 
     def open_with(sources: str) -> Runtime:
         config = tmp_path / "regwatch.toml"
-        config.write_text('[fetch]\nmin_host_interval = "0s"\ntimeout = "5s"\n' + sources, encoding="utf-8")
+        config.write_text(
+            '[fetch]\nmin_host_interval = "0s"\ntimeout = "5s"\nallow = ["127.0.0.1"]\n' + sources, encoding="utf-8"
+        )
         opened.append(Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": database_url})))
         return opened[-1]
 
@@ -112,24 +117,12 @@ def test_unchanged_page_answers_304_and_creates_nothing(mic_runtime, site):
 def test_a_page_that_gains_one_item_alerts_exactly_that_one(mic_runtime, site):
     runtime = mic_runtime
     poll(runtime)  # baseline
-    new_row = '<tr><td scope="row">2024年2月10日</td><td><a href="/menu_news/s-news/01kiban07_02000100.html">東都モバイル株式会社に対する業務改善命令</a></td><td>総合通信基盤局</td></tr>\n'
-    listing = (
-        (PAGES / "mic/s-news_index.html").read_bytes().replace(b"</th></tr>\n", b"</th></tr>\n" + new_row.encode("cp932"), 1)
-    )
-    site.write(LIST, listing)
-    release = (
-        (PAGES / "mic/press_release_guidance.html")
-        .read_bytes()
-        .replace(
-            "北陸通信サービス株式会社に対する行政指導".encode("cp932"), "東都モバイル株式会社に対する業務改善命令".encode("cp932")
-        )
-    )
-    site.write("/menu_news/s-news/01kiban07_02000100.html", release)
+    add_release(site, NEW_ORDER, NEW_RELEASE)
     site.clear_requests()
     report = poll(runtime)
     assert (report.new, report.updated, report.alerts) == (1, 0, 1)
-    assert detail_requests(site) == ["/menu_news/s-news/01kiban07_02000100.html"]
-    assert alerted_titles(runtime) == ["東都モバイル株式会社に対する業務改善命令"]
+    assert detail_requests(site) == [NEW_RELEASE]
+    assert alerted_titles(runtime) == [NEW_ORDER]
 
 
 def test_a_changed_title_is_an_update_with_what_changed(mic_runtime, site):
@@ -149,29 +142,71 @@ def test_a_changed_title_is_an_update_with_what_changed(mic_runtime, site):
     assert any(row.payload["event"] == "updated" and row.payload["title"] == new for row in rows(runtime, OutboxRow))
 
 
-def test_a_detail_page_that_fails_for_now_postpones_only_its_item(mic_runtime, site):
+def item_at(runtime: Runtime, path: str) -> ItemRow:
+    return next(item for item in rows(runtime, ItemRow) if item.url.endswith(path))
+
+
+def events_of(runtime: Runtime, item: ItemRow) -> list[str]:
+    return [event.kind for event in rows(runtime, EventRow) if event.item_id == item.id]
+
+
+def test_a_detail_page_that_fails_for_now_holds_only_its_item_and_the_list_etag_is_saved(mic_runtime, site):
     runtime = mic_runtime
     site.respond(GUIDANCE, 503)
     report = poll(runtime, backfill=True)
-    assert report.postponed == 1 and report.error is None
-    assert len(rows(runtime, ItemRow)) == 2
+    assert report.waiting == 1 and report.error is None and report.new == 2
+    guidance = item_at(runtime, GUIDANCE)
+    assert guidance.awaiting_detail and guidance.detail_attempts == 1 and "HTTP 503" in guidance.detail_error
+    assert events_of(runtime, guidance) == []  # its alert waits for its body
     site.respond(GUIDANCE, None)
     site.clear_requests()
-    again = poll(runtime, backfill=True)
-    assert [r["status"] for r in site.requests() if r["path"] == LIST] == [200]  # the list ETag was not saved
+    again = poll(runtime)
+    assert [r["status"] for r in site.requests() if r["path"] == LIST] == [304]  # the list's ETag was saved
     assert again.new == 1 and again.alerts == 1
     assert alerted_titles(runtime).count("北陸通信サービス株式会社に対する行政指導") == 1
+    guidance = item_at(runtime, GUIDANCE)
+    assert not guidance.awaiting_detail and guidance.detail_retry_at is None and guidance.detail_fetched_at is not None
 
 
-def test_a_detail_page_that_is_gone_falls_back_to_the_list_entry(mic_runtime, site):
+def test_a_detail_page_that_keeps_failing_is_alerted_from_its_list_entry_then_updated_when_it_comes(mic_runtime, site):
+    runtime = mic_runtime
+    poll(runtime)  # the baseline
+    add_release(site, NEW_ORDER, NEW_RELEASE)
+    site.respond(NEW_RELEASE, 503)
+    for attempt in (1, 2):
+        report = poll(runtime)
+        assert report.waiting == 1 and report.alerts == 0 and report.detail_failures == 1, attempt
+    report = poll(runtime)  # fetch.detail_attempts = 3: the third failure settles it from the list
+    assert report.waiting == 0 and report.new == 1
+    item = item_at(runtime, NEW_RELEASE)
+    assert item.detail_attempts == 3 and item.detail_fetched_at is None and "HTTP 503" in item.detail_error
+    assert item.detail_retry_at is not None  # tried again later (in an hour)
+    assert events_of(runtime, item) == ["new"]
+
+    site.respond(NEW_RELEASE, None)
+    report = poll(runtime)
+    assert report.detail_fetches == 0  # not yet due
+    with runtime.store.begin() as connection:
+        connection.execute(ItemRow.__table__.update().values(detail_retry_at=utcnow()))
+    report = poll(runtime)
+    assert report.updated == 1 and report.alerts == 1  # the body makes it a guidance notice
+    item = item_at(runtime, NEW_RELEASE)
+    assert item.detail_fetched_at is not None and item.detail_retry_at is None and item.detail_error is None
+    assert events_of(runtime, item) == ["new", "updated"]
+    update = next(event for event in rows(runtime, EventRow) if event.kind == "updated")
+    assert [change["field"] for change in update.changes] == ["body"]
+
+
+def test_a_detail_page_that_is_gone_falls_back_to_the_list_entry_at_once(mic_runtime, site):
     runtime = mic_runtime
     site.respond(GUIDANCE, 404)
     report = poll(runtime, backfill=True)
-    assert report.postponed == 0 and any("using the list entry" in w for w in report.warnings)
-    guidance = next(item for item in rows(runtime, ItemRow) if item.url.endswith(GUIDANCE))
+    assert report.waiting == 0 and any("HTTP 404" in w for w in report.warnings)
+    guidance = item_at(runtime, GUIDANCE)
     assert guidance.detail_fetched_at is None and guidance.attributes == {"bureau": "総合通信基盤局"}
     assert guidance.title == "北陸通信サービス株式会社に対する行政指導"
-    assert [event.kind for event in rows(runtime, EventRow) if event.item_id == guidance.id] == ["new"]
+    assert guidance.detail_retry_at is not None and guidance.detail_attempts == 1
+    assert events_of(runtime, guidance) == ["new"]
 
 
 def test_a_failing_source_is_recorded_backed_off_and_recovers(mic_runtime, site):

@@ -9,7 +9,6 @@ categories, from the cache when the corpus and the categories are unchanged, els
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from monitor.classification.categories import BUILT_IN, CategorySpec
 from monitor.errors import ConfigError
 from monitor.items import Classification, Document
+from monitor.patterns import Pattern
 
 if TYPE_CHECKING:
     from monitor.classification.model import Example, TrainedClassifier
@@ -37,12 +37,13 @@ class Classifier(Protocol):
 def category_specs(config: Config | None) -> list[CategorySpec]:
     """The built-in categories and the config's own, in that order."""
     specs = list(BUILT_IN)
-    for category in config.categories if config else ():
+    for index, category in enumerate(config.categories if config else ()):
+        where = f"categories[{index}] ({category.name})"
         specs.append(
             CategorySpec(
                 category.name,
-                gate=(re.compile("|".join(f"(?:{pattern})" for pattern in category.include)),),
-                exclude=tuple(re.compile(pattern) for pattern in category.exclude),
+                gate=(Pattern.compile("|".join(f"(?:{pattern})" for pattern in category.include), f"{where}.include"),),
+                exclude=tuple(Pattern.compile(pattern, f"{where}.exclude") for pattern in category.exclude),
                 examples=str(category.examples) if category.examples else None,
                 description=category.description,
             )

@@ -14,6 +14,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from monitor.patterns import Pattern
+
+
+class Searcher(Protocol):
+    """A built-in ``re`` pattern, or a configured one with a time budget (monitor.patterns)."""
+
+    @property
+    def pattern(self) -> str: ...
+
+    def search(self, text: str) -> Any: ...
+
 
 Cue = tuple[str, re.Pattern[str], int]  # name, pattern, +1 (for) or -1 (against)
 
@@ -21,9 +34,9 @@ Cue = tuple[str, re.Pattern[str], int]  # name, pattern, +1 (for) or -1 (against
 @dataclass(frozen=True)
 class CategorySpec:
     name: str
-    gate: tuple[re.Pattern[str], ...]  # each must match
+    gate: tuple[Searcher, ...]  # each must match
     cues: tuple[Cue, ...] = ()
-    exclude: tuple[re.Pattern[str], ...] = ()  # vetoes (user categories)
+    exclude: tuple[Pattern, ...] = ()  # vetoes (user categories)
     examples: str | None = None  # path of labelled examples (user categories)
     description: str = ""
     built_in: bool = field(default=False, compare=False)
