@@ -277,7 +277,8 @@ class DeliveryWorker:
                 self._deliverer.deliver_due(stop=self._stop)
             except StoreError as exc:  # an outage must not end delivery for good, nor flood the log
                 outage.failed(exc)
-                self._stop.wait(outage.backoff(_IDLE_POLL_SECONDS, _MAX_OUTAGE_WAIT_SECONDS))
+                # A wake-up means alerts were just recorded: the database is back.
+                self._wake.wait(outage.backoff(_IDLE_POLL_SECONDS, _MAX_OUTAGE_WAIT_SECONDS))
                 continue
             except Exception:  # a bug in one pass: logged whole, and the next pass tries again
                 logger.exception("delivery pass failed; retrying")

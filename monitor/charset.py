@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.errors import DecodeError
+from monitor.text import without_controls
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +46,15 @@ _MAX_REPLACED = 8
 
 @dataclass(frozen=True)
 class Decoded:
+    """The text of a page, without C0 controls but tab and line breaks: no HTML or XML document
+    holds them legitimately, and parsers refuse them (lxml raises on ``\x01`` in an attribute)."""
+
     text: str
     encoding: str
     declared: str | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", without_controls(self.text))
 
 
 def codec_for(label: str | None) -> str | None:
@@ -81,7 +88,11 @@ def decode(content: bytes, content_type: str | None = None, *, url: str = "") ->
     """Decode ``content`` strictly by the first charset that fits; raise DecodeError otherwise."""
     for bom, codec in _BOMS:
         if content.startswith(bom):
-            return Decoded(content.decode(codec), codec, codec)
+            try:
+                return Decoded(content.decode(codec), codec, codec)
+            except UnicodeDecodeError:
+                logger.warning("%s: starts with a %s byte-order mark but is not %s; trying other charsets", url, codec, codec)
+                content = content[len(bom) :]
     declared = declared_charset(content, content_type)
     declared_codec = codec_for(declared)
     if declared and not declared_codec:

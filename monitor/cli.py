@@ -53,6 +53,8 @@ def main(context: click.Context, config_path: str | None, verbose: int) -> None:
     context.obj["config_path"] = config_path
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose or context.invoked_subcommand == "run" else logging.WARNING
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler tells of every run of the tick job at INFO (two lines every 15 s): only -vv shows that.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
 
 
 @main.command()

@@ -34,7 +34,7 @@ def sources(context: click.Context) -> None:
         state, problem = source_state(row, *failing_details.get(row.id, (0, None)))
         click.echo(
             f"{row.id:<16} {state:<9} {format_jst(row.last_success_at):<21} {row.consecutive_failures:>8} {row.items_seen:>6}  "
-            + problem.replace("\n", " ")[:160]
+            + problem.replace("\n", " ")[:300]
         )
 
 

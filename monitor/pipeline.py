@@ -104,13 +104,15 @@ class Pipeline:
         recorder = Recorder(self.store, HealthPolicy.from_config(self.config))
         running: set[asyncio.Task[RunReport]] = set()
         reports: list[RunReport] = []
+        polled: list[str] = []  # each source once per call, though its lease is ours until recorded
         more = True
         try:
             while more or running:
                 if more and len(running) <= pool // 2:
                     # In a thread: on SQLite the claim waits for the recorder's write lock.
-                    claimed = await asyncio.to_thread(self.claim, source_ids, due_only, pool - len(running))
+                    claimed = await asyncio.to_thread(self.claim, source_ids, due_only, pool - len(running), exclude=polled)
                     more = due_only and len(claimed) == pool - len(running)
+                    polled += [source.id for source in claimed]
                     for source in claimed:
                         spec = self.sources[source.id]
                         running.add(

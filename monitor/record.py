@@ -110,7 +110,10 @@ class Recorder:
 
     async def _write_batch(self, batch: list[SourceOutcome]) -> None:
         async with self._writing:  # batches are written in the order they were formed
-            await asyncio.to_thread(self._write_safely, batch)
+            try:
+                await asyncio.to_thread(self._write_safely, batch)
+            except Exception:  # a bug, not the database: the sources are polled again once their leases expire
+                logger.exception("could not record %d poll(s)", len(batch))
         if self._on_recorded is not None:
             self._on_recorded([outcome.report for outcome in batch])
 

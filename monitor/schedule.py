@@ -35,41 +35,47 @@ logger = logging.getLogger(__name__)
 
 
 class Poller:
-    """Starts due sources as tasks, up to ``capacity`` running at once."""
+    """Starts due sources as tasks, up to ``capacity`` at once; a source stays busy here until its
+    outcome is recorded, so it is never polled twice at once by this process."""
 
-    def __init__(self, pipeline: Pipeline, recorder: Recorder, capacity: int) -> None:
+    def __init__(
+        self, pipeline: Pipeline, health: HealthPolicy, capacity: int, on_recorded: Callable[[list[RunReport]], None]
+    ) -> None:
         self._pipeline = pipeline
-        self._recorder = recorder
         self._capacity = capacity
-        self._running: dict[str, asyncio.Task[RunReport]] = {}
+        self._on_recorded = on_recorded
+        self._recorder = Recorder(pipeline.store, health, on_recorded=self._recorded)
+        self._busy: dict[str, asyncio.Task[RunReport]] = {}
         self._outage = Outage("the database", logger, "no source is polled")
 
-    @property
-    def running(self) -> int:
-        return len(self._running)
-
     async def tick(self) -> None:
-        free = self._capacity - len(self._running)
+        free = self._capacity - len(self._busy)
         if free <= 0:
             return
         try:
             # In a thread: on SQLite the claim waits for the recorder's write lock.
-            claimed = await asyncio.to_thread(self._pipeline.claim, None, True, free, exclude=list(self._running))
+            claimed = await asyncio.to_thread(self._pipeline.claim, None, True, free, exclude=list(self._busy))
         except StoreError as exc:
             self._outage.failed(exc)
             return
         self._outage.succeeded()
         for source in claimed:
             spec = self._pipeline.sources[source.id]
-            task = asyncio.create_task(self._pipeline.run_source(spec, source, self._recorder), name=f"poll {source.id}")
-            self._running[source.id] = task
-            task.add_done_callback(lambda _, source_id=source.id: self._running.pop(source_id, None))
+            self._busy[source.id] = asyncio.create_task(
+                self._pipeline.run_source(spec, source, self._recorder), name=f"poll {source.id}"
+            )
+
+    def _recorded(self, reports: list[RunReport]) -> None:
+        for report in reports:
+            self._busy.pop(report.source_id, None)
+        self._on_recorded(reports)
 
     async def stop(self, grace: float) -> None:
         """Let running polls finish within ``grace`` seconds; the rest give their sources back."""
-        if self._running:
-            _, late = await asyncio.wait(list(self._running.values()), timeout=grace)
-            abandoned = [source_id for source_id, task in self._running.items() if task in late]
+        polling = {source_id: task for source_id, task in self._busy.items() if not task.done()}
+        if polling:
+            _, late = await asyncio.wait(polling.values(), timeout=grace)
+            abandoned = [source_id for source_id, task in polling.items() if task in late]
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -104,10 +110,12 @@ class Service:
         pipeline = self._runtime.pipeline(fetcher)
         delivery = DeliveryWorker(self._runtime.deliverer())
         delivery.start()
-        recorder = Recorder(
-            self._runtime.store, HealthPolicy.from_config(self._config), on_recorded=lambda reports: _recorded(reports, delivery)
+        poller = Poller(
+            pipeline,
+            HealthPolicy.from_config(self._config),
+            capacity=max(self._config.fetch.concurrency * 8, 16),
+            on_recorded=lambda reports: _recorded(reports, delivery),
         )
-        poller = Poller(pipeline, recorder, capacity=max(self._config.fetch.concurrency * 8, 16))
         scheduler = AsyncIOScheduler(timezone=JST)
         scheduler.add_job(
             poller.tick,

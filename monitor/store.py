@@ -206,9 +206,11 @@ def claim_sources(
 ) -> list[ClaimedSource]:
     """Lease up to ``limit`` enabled sources (due ones only, unless ``due_only`` is False).
 
-    The UPDATE re-checks the lease, so two processes never hold the same source.
+    The UPDATE re-checks the lease, so two processes never hold the same source. A source leased
+    by ``owner`` itself is free too: its poll ended without being recorded (the database was
+    away), and the caller passes in ``ids`` only sources it is not polling.
     """
-    free = SOURCE.c.lease_until.is_(None) | (SOURCE.c.lease_until < now)
+    free = SOURCE.c.lease_until.is_(None) | (SOURCE.c.lease_until < now) | (SOURCE.c.lease_owner == owner)
     condition = and_(SOURCE.c.enabled.is_(True), free)
     if due_only:
         condition = and_(condition, SOURCE.c.next_due_at <= now)

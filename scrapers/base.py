@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 import lxml.html
+from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 from pydantic import BaseModel, ConfigDict
@@ -159,14 +160,20 @@ def html_tree(page: Page) -> HtmlElement:
     text = without_xml_declaration(page.text)
     if not text.strip():
         raise ParseError(f"{page.url}: empty page")
-    return lxml.html.document_fromstring(text, base_url=page.final_url)
+    try:
+        return lxml.html.document_fromstring(text, base_url=page.final_url)
+    except (etree.ParserError, ValueError) as exc:  # markup with no element at all, or text lxml refuses
+        raise ParseError(f"{page.url}: not an HTML document ({exc})") from None
 
 
 def fragment_text(markup: str) -> str:
     """Plain text of an HTML fragment such as a feed description."""
     if "<" not in markup and "&" not in markup:
         return markup.strip()
-    return block_text(lxml.html.fragment_fromstring(markup, create_parent="div"))
+    try:
+        return block_text(lxml.html.fragment_fromstring(markup, create_parent="div"))
+    except (etree.ParserError, ValueError):  # nothing but a comment, or text lxml refuses: no text
+        return ""
 
 
 def block_text(node: HtmlElement) -> str:

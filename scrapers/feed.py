@@ -25,8 +25,11 @@ def feed_as_utf8(page: Page) -> bytes:
 @list_scraper("feed")
 def parse_feed(page: Page, options: NoOptions) -> list[RawItem]:
     """RSS, RDF or Atom entries: title, link, summary and date."""
-    parsed = feedparser.parse(feed_as_utf8(page), sanitize_html=False, resolve_relative_uris=False)
-    if not parsed.version and not parsed.entries:
+    try:
+        parsed = feedparser.parse(feed_as_utf8(page), sanitize_html=False, resolve_relative_uris=False)
+    except (ValueError, OverflowError) as exc:  # feedparser's own: a character reference out of range, say
+        raise ParseError(f"{page.url}: not a readable RSS/RDF/Atom feed ({exc})") from None
+    if not parsed.get("version") and not parsed.get("entries"):
         reason = parsed.get("bozo_exception") or "no RSS, RDF or Atom root element"
         raise ParseError(f"{page.url}: not a readable RSS/RDF/Atom feed ({reason})")
     return [item for entry in parsed.entries if (item := _raw_item(entry, page.final_url))]

@@ -66,10 +66,11 @@ def parse_press_list(page: Page, options: PressListOptions) -> list[RawItem]:
         anchor = next((a for a in row.iter("a") if a.get("href")), None)
         if anchor is None or all(cell.tag == "th" for cell in cells):
             continue
-        link_cell = next(i for i, cell in enumerate(cells) if any(a is anchor for a in cell.iter("a")))
-        row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell > 0 else None
+        # A broken row may hold its link outside any cell: then it has no date or bureau of its own.
+        link_cell = next((i for i, cell in enumerate(cells) if any(a is anchor for a in cell.iter("a"))), None)
+        row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell else None
         current_date = row_date or current_date
-        later_cells = cells[link_cell + 1 :]
+        later_cells = cells[link_cell + 1 :] if link_cell is not None else []
         bureau = inline_text(later_cells[-1]) if later_cells else ""
         items.append(
             RawItem(

@@ -51,7 +51,8 @@ def parse_nhk_article(page: Page) -> Article:
     """An NHK News article on www3.nhk.or.jp or news.web.nhk: title, lead, body, published and modified."""
     tree = html_tree(page)
     for noise in css("button, [class*=share], .module--share, .module--news-flash, .module--hot-trends")(tree):
-        noise.drop_tree()
+        if noise.getparent() is not None:  # a page whose root element matches is not dropped whole
+            noise.drop_tree()
     linked_data = _news_article_json_ld(tree)
     if select_one(tree, "section.module--detail-content") is not None:
         article = _www3_article(tree)

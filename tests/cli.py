@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,6 +47,21 @@ class Cli:
             assert result.returncode == expect, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         return result
 
+    def measured(self, *arguments: str, expect: int | None = 0) -> tuple[subprocess.CompletedProcess[str], float]:
+        """Like a call, and the peak resident memory of that regwatch process in MB."""
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            process = subprocess.Popen(
+                [*regwatch_command(), *arguments], cwd=self.workdir, env=self.env, stdout=out, stderr=err, text=True
+            )
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            result = subprocess.CompletedProcess(process.args, process.returncode, out.read(), err.read())
+        if expect is not None:
+            assert result.returncode == expect, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        return result, usage.ru_maxrss / 1024
+
     def start(self, *arguments: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [*regwatch_command(), *arguments],
@@ -71,30 +87,22 @@ def publish(site: LocalSite) -> None:
     site.copy("nhk/newsweb_article_school.html", "/newsweb/na/na-k10015100001000", "text/html; charset=utf-8")
 
 
-def local_settings(slack_url: str, *, max_attempts: int = 10) -> str:
-    """Settings for the local servers: a 1 s tick, no politeness delay, quick retries, the local Slack."""
-    return f"""
-[service]
-tick = "1s"
-
-[fetch]
-min_host_interval = "0s"
-allow = ["127.0.0.1"]  # the local test servers; the address guard refuses loopback otherwise
-timeout = "5s"
-
-[delivery]
-backoff = "1s"
-max_backoff = "2s"
-max_attempts = {max_attempts}
-
-[slack]
-base_url = "{slack_url}/api/"
-min_interval = "0s"
-
-[channels.default]
-kind = "slack"
-channel = "#regwatch"
-"""
+def local_settings(slack_url: str, *, max_attempts: int = 10, overrides: dict[str, dict[str, str]] | None = None) -> str:
+    """Settings for the local servers: a 1 s tick, no politeness delay, quick retries, the local Slack.
+    ``overrides``: section → key → TOML value, e.g. ``{"fetch": {"timeout": '"3s"'}}``."""
+    sections: dict[str, dict[str, str]] = {
+        "service": {"tick": '"1s"'},
+        # The local test servers are on loopback, which the address guard refuses unless allowed.
+        "fetch": {"min_host_interval": '"0s"', "allow": '["127.0.0.1"]', "timeout": '"5s"'},
+        "delivery": {"backoff": '"1s"', "max_backoff": '"2s"', "max_attempts": str(max_attempts)},
+        "slack": {"base_url": f'"{slack_url}/api/"', "min_interval": '"0s"'},
+        "channels.default": {"kind": '"slack"', "channel": '"#regwatch"'},
+    }
+    for name, values in (overrides or {}).items():
+        sections.setdefault(name, {}).update(values)
+    return "".join(
+        f"\n[{name}]\n" + "".join(f"{key} = {value}\n" for key, value in values.items()) for name, values in sections.items()
+    )
 
 
 def site_sources(site: LocalSite) -> str:

@@ -53,6 +53,17 @@ def test_due_sources_are_claimed_once_until_their_lease_expires(database_url):
     assert sorted(claimed.id for claimed in after_expiry) == ["a", "b"]  # b's lease expired (its poller died); a is due again
 
 
+def test_a_poller_takes_back_its_own_lease_of_a_poll_it_could_not_record(database_url):
+    database = open_store(database_url)
+    with database.begin() as c:
+        store.sync_sources(c, [("a", "feed", "https://a", True)], NOW)
+        store.claim_sources(c, NOW, owner="p1", lease_until=NOW + timedelta(minutes=10), limit=10)
+    # The database was away when p1's poll ended: the lease stands, but p1 may poll "a" again at once.
+    with database.begin() as c:
+        assert store.claim_sources(c, NOW, owner="p2", lease_until=NOW + timedelta(minutes=10), limit=10) == []
+        assert [s.id for s in store.claim_sources(c, NOW, owner="p1", lease_until=NOW + timedelta(minutes=10), limit=10)] == ["a"]
+
+
 def test_sources_removed_from_the_config_are_disabled(database_url):
     database = open_store(database_url)
     with database.begin() as c:

@@ -187,12 +187,19 @@ def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
                 self._json(200, {"ok": False, "error": "no_text"})
                 return
             blocks = arguments.get("blocks")
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            if len(arguments.get("text", "")) > TEXT_LIMIT:
+                self._json(200, {"ok": False, "error": "msg_too_long"})
+                return
+            if blocks and blocks_problem(blocks):
+                self._json(200, {"ok": False, "error": "invalid_blocks", "errors": [blocks_problem(blocks)]})
+                return
             metadata = arguments.get("metadata")
             message = {
                 "channel": channel,
                 "ts": None,
                 "text": arguments.get("text", ""),
-                "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+                "blocks": blocks,
                 "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
                 "thread_ts": arguments.get("thread_ts"),
                 "received_at": received_at,
@@ -209,6 +216,27 @@ def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
             self._json(200, {"ok": True, "channel": channel, "ts": message["ts"], "message": message})
 
     return Handler
+
+
+# Slack's limits (api.slack.com/reference/block-kit): a post over them is refused, as Slack does.
+TEXT_LIMIT = 40_000
+_LIMITS = {"header": 150, "section": 3000, "field": 2000, "context": 3000}
+
+
+def blocks_problem(blocks: list[dict[str, Any]]) -> str | None:
+    if len(blocks) > 50:
+        return f"{len(blocks)} blocks (at most 50)"
+    for index, block in enumerate(blocks):
+        kind = block.get("type")
+        texts = [(kind, block["text"]["text"])] if isinstance(block.get("text"), dict) else []
+        texts += [("field", field["text"]) for field in block.get("fields", [])]
+        texts += [("context", element.get("text", "")) for element in block.get("elements", []) if kind == "context"]
+        if len(block.get("fields", [])) > 10:
+            return f"block {index}: more than 10 fields"
+        for name, text in texts:
+            if len(text) > _LIMITS.get(name, 3000):
+                return f"block {index}: {name} text of {len(text)} characters (at most {_LIMITS.get(name, 3000)})"
+    return None
 
 
 def main() -> None:

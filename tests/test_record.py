@@ -1,0 +1,94 @@
+"""Recording poll outcomes in batches, on SQLite and PostgreSQL: one outcome the database refuses
+must not sink the others written with it, and its source must say so."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from monitor import store
+from monitor.health import HealthPolicy
+from monitor.items import RunReport
+from monitor.jpdates import utcnow
+from monitor.models import ItemRow, OutboxRow, SourceRow
+from monitor.record import Recorder, SourceOutcome
+
+
+@pytest.fixture
+def database(database_url):
+    database = store.Store(database_url)
+    database.upgrade()
+    with database.begin() as connection:
+        store.sync_sources(
+            connection, [("good", "feed", "https://a.example/", True), ("bad", "feed", "https://b.example/", True)], utcnow()
+        )
+    yield database
+    database.dispose()
+
+
+def item_row(source_id: str, url: str, title: str | None) -> dict:
+    now = utcnow()
+    return {
+        "url": url, "link": url, "source_id": source_id, "first_seen_at": now, "updated_at": None, "baseline": False,
+        "title": title, "title_raw": title, "body": "", "body_raw": "", "lead": "", "published_at": None, "modified_at": None,
+        "content_fingerprint": "f" * 32, "detail_fetched_at": None, "attributes": {}, "awaiting_detail": False,
+        "detail_attempts": 0, "detail_error": None, "detail_retry_at": None,
+    }  # fmt: skip
+
+
+def outcome(source_id: str, title: str | None) -> SourceOutcome:
+    url = f"https://{source_id}.example/item"
+    return SourceOutcome(
+        RunReport(source_id, pages=1, listed=1),
+        utcnow() + timedelta(minutes=5),
+        inserts=[item_row(source_id, url, title)],
+        listings={url: (None, "fingerprint")},
+    )
+
+
+def record(database: store.Store, *outcomes: SourceOutcome) -> None:
+    async def run() -> None:
+        recorder = Recorder(database, HealthPolicy(failures=2, empty_polls=2, channels=("ops",), names={}))
+        for each in outcomes:
+            recorder.add(each)
+        await recorder.drain()
+
+    asyncio.run(run())
+
+
+def source(database: store.Store, source_id: str) -> SourceRow:
+    with database.session() as session:
+        return session.get(SourceRow, source_id)
+
+
+def test_an_outcome_the_database_refuses_fails_its_own_source_and_the_batch_is_recorded(database):
+    good, bad = outcome("good", "普通の項目"), outcome("bad", None)  # NOT NULL title: refused on both databases
+    record(database, good, bad)
+    with database.session() as session:
+        assert [item.source_id for item in session.exec(select(ItemRow))] == ["good"]
+    assert source(database, "good").last_success_at is not None and source(database, "good").items_seen == 1
+    refused = source(database, "bad")
+    assert refused.consecutive_failures == 1 and "could not record this poll" in (refused.last_error or "")
+    assert bad.report.error and not good.report.error
+
+
+def test_a_source_whose_outcomes_keep_being_refused_is_reported_broken(database):
+    record(database, outcome("bad", None))
+    record(database, outcome("bad", None))
+    with database.session() as session:
+        notices = [row for row in session.exec(select(OutboxRow)) if row.kind == "source_broken"]
+    assert [(row.channel, row.payload["source_id"]) for row in notices] == [("ops", "bad")]
+    assert "could not record this poll" in notices[0].payload["reason"]
+
+
+def test_counts_are_written_once_per_poll(database):
+    record(database, outcome("good", "一件目"))
+    assert (source(database, "good").items_seen, source(database, "good").consecutive_empty) == (1, 0)
+    empty = SourceOutcome(RunReport("good", pages=1, listed=0), utcnow())
+    record(database, empty)
+    assert (source(database, "good").items_seen, source(database, "good").consecutive_empty) == (1, 1)
+    record(database, SourceOutcome(RunReport("good", pages=1, not_modified=1), utcnow(), unchanged=True))
+    assert source(database, "good").consecutive_empty == 2  # a 304: the page is as empty as it was
