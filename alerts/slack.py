@@ -141,7 +141,7 @@ def _alert_blocks(alert: Alert) -> list[dict[str, Any]]:
 def render_fallback(notice: Notice) -> str:
     """The plain ``text`` of a message (notifications, screen readers), at most TEXT_LIMIT characters."""
     mentions = " ".join(mention_markup(m) for m in notice.mentions) + " " if isinstance(notice, Alert) and notice.mentions else ""
-    budget = TEXT_LIMIT - len(mentions)
+    budget = max(TEXT_LIMIT // 2, TEXT_LIMIT - len(mentions))  # route mentions are few and short
     text = render_text(notice)
     escaped = escape_mrkdwn(text)
     while len(escaped) > budget:  # cut the text, not its escapes: a cut inside "&amp;" shows as garbage

@@ -34,6 +34,8 @@ class _Layer(Protocol):
 
 class _Identity:
     def feed(self, data: bytes, room: int) -> bytes:
+        if len(data) > room:
+            raise TooLarge()
         return data
 
 
@@ -97,8 +99,6 @@ class BoundedDecoder:
         self._chunks: list[bytes] = []
 
     def feed(self, data: bytes) -> None:
-        if len(data) > self._room and isinstance(self._layer, _Identity):
-            raise TooLarge()
         try:
             output = self._layer.feed(data, self._room)
         except _CORRUPT as exc:

@@ -1,11 +1,12 @@
 """What a poll does with an item whose detail page failed (pure).
 
 A new item waits for its detail page for ``fetch.detail_attempts`` polls (its alert then carries
-the body and its facts); a failure no retry can fix (the address guard, a 404, a page that does
+the body and its facts); a failure no wait can fix (the address guard, a 404, a page that does
 not parse) does not wait. Then the item is settled from its list entry and alerted, and its
-detail page is tried again later, with growing pauses, a few more times: when it finally comes,
-the change is an ``updated`` event. Nothing waits silently: every failure is on the item
-(``detail_error``) and makes its source show as degraded.
+detail page is tried again later, the pause doubling from an hour up to a day, until
+``LATER_RETRIES`` more attempts have failed: when it finally comes, what it adds is an
+``updated`` event. Only a request that was sent counts as an attempt. Nothing waits silently:
+every failure is on the item (``detail_error``) and makes its source show as degraded.
 """
 
 from __future__ import annotations
@@ -13,23 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.errors import (
-    BadResponseError,
-    BodyTooLargeError,
-    DecodeError,
-    HTTPStatusError,
-    ParseError,
-    RefusedURLError,
-    RobotsDeniedError,
-)
+from monitor.errors import HTTPStatusError, TransportError
 from monitor.items import Article
 
-LATER_RETRIES = 6  # after an item is settled from its list entry: 1h, 2h, 4h, 8h, 16h, 24h
+LATER_RETRIES = 6
 _FIRST_LATER_DELAY = timedelta(hours=1)
 _MAX_LATER_DELAY = timedelta(hours=24)
 _GONE = frozenset({404, 410, 451})
-# Failures the same page gives again on the next poll: not worth holding an alert back for.
-_FINAL = (RefusedURLError, RobotsDeniedError, BodyTooLargeError, BadResponseError, DecodeError, ParseError)
 
 
 @dataclass(frozen=True)
@@ -45,10 +36,10 @@ class DetailResult:
 
     @property
     def retryable(self) -> bool:
-        """Whether the next poll may fare better (a timeout, a refused connection, a 5xx)."""
+        """Whether the next poll may fare better: a timeout, a refused connection, a 5xx or 429."""
         if isinstance(self.error, HTTPStatusError):
             return self.error.status not in _GONE
-        return self.error is not None and not isinstance(self.error, _FINAL)
+        return isinstance(self.error, TransportError)
 
 
 @dataclass(frozen=True)
@@ -85,7 +76,6 @@ def next_state(result: DetailResult, *, attempts: int, waiting: bool, allowed: i
     error = str(result.error)[:2000]
     if waiting and result.retryable and attempts < allowed:
         return DetailState(True, attempts, error, now)
-    later = max(0, attempts - allowed)
-    if later >= LATER_RETRIES:
+    if attempts >= allowed + LATER_RETRIES:
         return DetailState(False, attempts, error, None)  # given up: the list entry stands
-    return DetailState(False, attempts, error, now + min(_MAX_LATER_DELAY, _FIRST_LATER_DELAY * 2**later))
+    return DetailState(False, attempts, error, now + min(_MAX_LATER_DELAY, _FIRST_LATER_DELAY * 2 ** (attempts - 1)))

@@ -83,10 +83,15 @@ def plan(
     entries: Iterable[ListEntry],
     known: dict[str, KnownItem],
     *,
+    source_id: str = "",
     backfill: bool = False,
     retrying: dict[str, KnownItem] | None = None,
 ) -> Plan:
-    """Sort the listed entries; ``retrying``: items whose detail page is due again, by URL."""
+    """Sort the listed entries; ``retrying``: items whose detail page is due again, by URL.
+
+    An item still waiting for its detail page belongs to the source that found it: another
+    source listing it only records that it does.
+    """
     retrying = retrying or {}
     result = Plan()
     listed = []
@@ -95,11 +100,11 @@ def plan(
         stored = known.get(entry.url)
         if stored is None:
             result.new.append(entry)
-        elif backfill and stored.baseline:
+        elif backfill and stored.baseline and not stored.awaiting_detail:
             result.backfill.append((entry, stored))
         elif entry.url in retrying:
             result.retry.append((entry, stored))
-        elif stored.listing_fingerprint is None:
+        elif stored.listing_fingerprint is None or (stored.awaiting_detail and stored.source_id != source_id):
             result.first_listed.append((entry, stored))
         elif stored.listing_fingerprint != entry.fingerprint:
             result.changed.append((entry, stored))

@@ -81,7 +81,12 @@ class ParseError(RegwatchError):
 
 
 class StoreError(RegwatchError):
-    pass
+    """``unavailable``: the database could not be reached or used at all (a connection refused, a
+    lock held too long), as opposed to refusing this statement's data."""
+
+    def __init__(self, message: str, *, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
 
 
 class DeliveryError(RegwatchError):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
@@ -113,11 +113,13 @@ class Fetcher:
         self._config = config
         self._policy = AddressPolicy.from_entries(config.allow)
         self._proxies = proxies or ProxySettings({}, {})
-        proxies_by_url = {url: Proxy.parse(url) for url in set(self._proxies.by_scheme.values())}
-        backend = GuardedBackend(self._policy, trusted=[(proxy.host, proxy.port) for proxy in proxies_by_url.values()])
         ssl_context = httpx.create_ssl_context()  # certifi, or SSL_CERT_FILE / SSL_CERT_DIR when set
-        self._direct = httpcore.AsyncConnectionPool(ssl_context=ssl_context, network_backend=backend, **_POOL_LIMITS)
-        self._proxied = {url: proxy_pool(proxy, ssl_context, backend, **_POOL_LIMITS) for url, proxy in proxies_by_url.items()}
+        self._direct = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context, network_backend=GuardedBackend(self._policy), **_POOL_LIMITS
+        )
+        self._proxied = {
+            url: proxy_pool(Proxy.parse(url), ssl_context, **_POOL_LIMITS) for url in set(self._proxies.by_scheme.values())
+        }
         self._headers = [
             (b"User-Agent", user_agent(config.contact).encode()),
             (b"Accept", b"*/*"),
@@ -136,23 +138,28 @@ class Fetcher:
         for pool in self._proxied.values():
             await pool.aclose()
 
-    async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Page:
-        """GET ``url`` politely, following redirects; raises a FetchError subclass on any failure."""
+    async def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None, on_send: Callable[[], object] | None = None
+    ) -> Page:
+        """GET ``url`` politely, following redirects; raises a FetchError subclass on any failure.
+        ``on_send`` is called when the first request leaves (after any wait for the host's turn)."""
         headers = list(self._headers)
         if etag:
             headers.append((b"If-None-Match", etag.encode("latin-1", "replace")))
         if last_modified:
             headers.append((b"If-Modified-Since", last_modified.encode("latin-1", "replace")))
-        return await self._follow(url, headers, check_robots=self._config.respect_robots_txt)
+        return await self._follow(url, headers, check_robots=self._config.respect_robots_txt, on_send=on_send)
 
-    async def _follow(self, url: str, headers: list[tuple[bytes, bytes]], *, check_robots: bool) -> Page:
+    async def _follow(
+        self, url: str, headers: list[tuple[bytes, bytes]], *, check_robots: bool, on_send: Callable[[], object] | None = None
+    ) -> Page:
         location = url
         visited = {url}
         for _ in range(_MAX_REDIRECTS + 1):
             target = _parse_url(location)
             if check_robots:
                 await self._check_robots(location)
-            answer = await self._request(target, location, headers)
+            answer = await self._request(target, location, headers, on_send)
             if answer.location is None:
                 return replace(answer.page, url=url) if location != url else answer.page
             location = answer.location
@@ -167,9 +174,13 @@ class Fetcher:
             gate = self._gates[host] = HostGate(self._config.per_host_concurrency, self._config.min_host_interval)
         return gate
 
-    async def _request(self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]]) -> _Answer:
+    async def _request(
+        self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], on_send: Callable[[], object] | None = None
+    ) -> _Answer:
         gate = self._gate(target.netloc.decode("ascii").lower())
         async with gate.slot(), self._in_flight:
+            if on_send is not None:
+                on_send()
             try:
                 async with asyncio.timeout(self._config.timeout):
                     return await self._exchange(target, url, headers, gate)
@@ -183,11 +194,15 @@ class Fetcher:
                 raise TransportError(url, f"timed out ({exc.__class__.__name__})") from exc
             except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.ProxyError, httpcore.UnsupportedProtocol) as exc:
                 raise TransportError(url, f"{exc.__class__.__name__}: {exc}") from exc
+            except (OSError, ValueError, ExceptionGroup) as exc:  # below httpcore's own errors: a socket, anyio
+                logger.warning("%s: unexpected %s from the connection layer", url, exc.__class__.__name__, exc_info=True)
+                raise TransportError(url, f"{exc.__class__.__name__}: {exc}") from exc
 
     async def _exchange(self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate) -> _Answer:
         pool = self._pool_for(target)
         if pool is not self._direct:
-            await check_proxied_target(self._policy, target.host, target.port or _default_port(target.scheme))
+            host = target.raw_host.decode("ascii")
+            await check_proxied_target(self._policy, host, target.port or _default_port(target.scheme))
         request = httpcore.Request(
             b"GET",
             httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path),
@@ -199,7 +214,11 @@ class Fetcher:
             response_headers = _Headers(response.headers)
             location = response_headers.get("location")
             if response.status in _REDIRECTS and location:
-                return _Answer(self._page(url, response.status, response_headers, b""), absolute_url(location, url))
+                try:
+                    next_url = absolute_url(location, url)
+                except ValueError as exc:
+                    raise BadResponseError(url, f"redirect to an invalid location {location[:200]!r} ({exc})") from None
+                return _Answer(self._page(url, response.status, response_headers, b""), next_url)
             if response.status >= 400:
                 retry_after = _retry_after(response_headers.get("retry-after"))
                 if retry_after is not None:
@@ -308,6 +327,8 @@ def _parse_url(url: str) -> httpx.URL:
         raise RefusedURLError(url, f"scheme {target.scheme or '(none)'!r} refused: only http and https are fetched")
     if not target.host:
         raise RefusedURLError(url, "invalid URL (no host)")
+    if target.port is not None and not 0 < target.port < 65536:
+        raise RefusedURLError(url, f"invalid URL (port {target.port})")
     return target
 
 
@@ -322,7 +343,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() too, but float("²") fails
         return min(float(value), _MAX_RETRY_AFTER)
     try:
         return min(max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds()), _MAX_RETRY_AFTER)

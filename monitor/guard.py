@@ -2,9 +2,10 @@
 
 A source URL, a redirect or a detail link written by someone else must not reach the machine's
 own services, the private network or a cloud metadata endpoint. Every address a host name
-resolves to is checked, in every spelling (decimal ``2130706433`` and octal ``0177.0.0.1`` are
-resolved to ``127.0.0.1`` first), and IPv4 addresses wrapped in IPv6 (``::ffff:127.0.0.1``,
-6to4, NAT64) are checked as the IPv4 address they carry.
+resolves to is checked, whatever the spelling (decimal ``2130706433`` and hexadecimal ``0x7f.1``
+resolve to ``127.0.0.1`` first; dotted octal is not even a valid URL), and IPv4 addresses
+wrapped in IPv6 (mapped ``::ffff:127.0.0.1``, compatible ``::7f00:1``, SIIT, 6to4, NAT64) are
+checked as the IPv4 address they carry.
 
 Operators open holes explicitly with ``[fetch] allow``: CIDRs or addresses (``10.1.2.0/24``,
 ``127.0.0.1``) and host names (``intranet.example.jp``, ``*.corp.example.jp``). A host allowed by
@@ -44,6 +45,7 @@ _REFUSED_RANGES: tuple[tuple[IPNetwork, str], ...] = tuple(
         ("240.0.0.0/4", "a reserved address"),
         ("::/128", "an unspecified address"),
         ("::1/128", "a loopback address"),
+        ("::/8", "a reserved address"),
         ("64:ff9b:1::/48", "a local-use NAT64 address"),
         ("100::/64", "a discard address"),
         ("2001::/23", "an IETF protocol address"),
@@ -54,7 +56,8 @@ _REFUSED_RANGES: tuple[tuple[IPNetwork, str], ...] = tuple(
         ("ff00::/8", "a multicast address"),
     )
 )
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 ranges whose last 32 bits are an IPv4 address: NAT64, SIIT, and the old IPv4-compatible form.
+_CARRYING_IPV4 = tuple(ipaddress.ip_network(network) for network in ("64:ff9b::/96", "::ffff:0:0/96", "::/96"))
 _HOST_NAME = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
 
 
@@ -65,7 +68,7 @@ def carried_ipv4(address: IPAddress) -> IPAddress:
             return address.ipv4_mapped
         if address.sixtofour is not None:
             return address.sixtofour
-        if address in _NAT64:
+        if int(address) > 1 and any(address in network for network in _CARRYING_IPV4):  # not :: or ::1
             return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address
 

@@ -214,4 +214,5 @@ class RunReport:
     alerts: int = 0
     baseline: bool = False
     error: str | None = None
+    recorded: bool = True  # False: the database was away and nothing of this poll was written
     warnings: list[str] = field(default_factory=list)

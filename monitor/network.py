@@ -1,33 +1,37 @@
 """Connections for fetching: the address guard at the socket, and the operator's proxies.
 
 ``GuardedBackend`` is an httpcore network backend: it resolves the host itself, checks every
-address against the ``AddressPolicy``, and connects to an address it checked, so no DNS answer
-can change between the check and the connection (no rebinding window). Every new connection
-passes it: the source URL, each redirect hop, each detail link.
+address against the ``AddressPolicy`` (a host with any refused address is refused whole), and
+connects to an address it checked, so no DNS answer can change between the check and the
+connection (no rebinding window). Every direct connection passes it: the source URL, each
+redirect hop, each detail link.
 
-Proxies (monitor.proxies) are the operator's choice and are trusted; the target
-is checked before the request is handed to the proxy. A proxy resolves names itself, so a name
-that does not resolve here is left to it, and a name that resolves here must resolve to allowed
-addresses. The proxy remains the network's own egress control.
+Proxies (monitor.proxies) are the operator's choice: a proxy's pool connects to that proxy and to
+nothing else (``ProxyBackend``), and the direct pool trusts no address, the proxy's included. The
+target is checked before a request is handed to a proxy: a proxy resolves names itself, so a name
+that does not resolve here (or not quickly) is left to it, and a name that resolves here must
+resolve to allowed addresses. The proxy remains the network's own egress control.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import socket
 import ssl
 from collections.abc import Iterable
 from typing import Any
 
+import anyio
 import httpcore
 
 from monitor.guard import AddressPolicy, IPAddress
 from monitor.proxies import Proxy
 
+_PROXIED_RESOLVE_SECONDS = 2.0
+
 
 class AddressRefused(httpcore.ConnectError):
-    """The guard refused every address of a host: nothing was sent."""
+    """The guard refused the host: nothing was sent."""
 
 
 class NameNotResolved(httpcore.ConnectError):
@@ -35,24 +39,36 @@ class NameNotResolved(httpcore.ConnectError):
 
 
 async def resolve(host: str, port: int) -> list[IPAddress]:
-    """Every address ``host`` resolves to, in the resolver's order (IP literals in any spelling too)."""
-    loop = asyncio.get_running_loop()
+    """Every address ``host`` resolves to, in the resolver's order (IP literals in any spelling too).
+
+    anyio resolves in worker threads of its own: a slow resolver never starves the database work
+    that runs in the event loop's default executor.
+    """
     try:
-        answers = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        answers = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise NameNotResolved(f"cannot resolve host {host} ({exc.strerror})") from exc
+    except (UnicodeError, ValueError, OSError) as exc:  # a label over 63 characters, an empty label
+        raise NameNotResolved(f"cannot resolve host {host} (not a valid host name: {exc})") from exc
     addresses: list[IPAddress] = []
     for _family, _type, _proto, _name, sockaddr in answers:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         if address not in addresses:
             addresses.append(address)
+    if not addresses:
+        raise NameNotResolved(f"cannot resolve host {host} (no address)")
     return addresses
 
 
+def _refusal(policy: AddressPolicy, host: str, addresses: list[IPAddress]) -> str | None:
+    return next((reason for address in addresses if (reason := policy.refusal(host, address))), None)
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self, policy: AddressPolicy, trusted: Iterable[tuple[str, int]] = ()) -> None:
+    """Direct connections, to checked addresses only."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
         self._policy = policy
-        self._trusted = frozenset((host.lower(), port) for host, port in trusted)  # the proxies
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -63,15 +79,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        if (host.lower(), port) in self._trusted:
-            return await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
         addresses = await resolve(host, port)
-        refusals = [self._policy.refusal(host, address) for address in addresses]
-        allowed = [address for address, refusal in zip(addresses, refusals, strict=True) if refusal is None]
-        if not allowed:
-            raise AddressRefused(f"refused by the address guard: {refusals[0]}")
+        refusal = _refusal(self._policy, host, addresses)
+        if refusal:
+            raise AddressRefused(f"refused by the address guard: {refusal}")
         error: Exception | None = None
-        for address in allowed:
+        for address in addresses:
             try:
                 return await self._inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
@@ -88,25 +101,48 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+class ProxyBackend(GuardedBackend):
+    """A proxy pool's connections: to its proxy, which the operator chose, and nowhere else."""
+
+    def __init__(self, proxy: Proxy) -> None:
+        super().__init__(AddressPolicy())
+        self._proxy = (proxy.host, proxy.port)
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        if (host.lower(), port) != self._proxy:
+            raise AddressRefused(f"refused by the address guard: {host}:{port} is not the proxy")
+        return await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+
+
 async def check_proxied_target(policy: AddressPolicy, host: str, port: int) -> None:
     """Refuse a target the proxy would be asked to reach when it resolves here to a refused address."""
     if policy.host_allowed(host):
         return
-    try:
-        addresses = await resolve(host, port)
-    except NameNotResolved:
-        return  # only the proxy can resolve it: its egress rules apply
-    for address in addresses:
-        refusal = policy.refusal(host, address)
-        if refusal:
-            raise AddressRefused(f"refused by the address guard: {refusal}")
+    addresses: list[IPAddress] = []
+    with anyio.move_on_after(_PROXIED_RESOLVE_SECONDS):
+        try:
+            addresses = await resolve(host, port)
+        except NameNotResolved:
+            pass  # only the proxy can resolve it: its egress rules apply
+    refusal = _refusal(policy, host, addresses)
+    if refusal:
+        raise AddressRefused(f"refused by the address guard: {refusal}")
 
 
-def proxy_pool(proxy: Proxy, ssl_context: ssl.SSLContext, backend: GuardedBackend, **limits: Any) -> httpcore.AsyncHTTPProxy:
+def proxy_pool(proxy: Proxy, ssl_context: ssl.SSLContext, **limits: Any) -> httpcore.AsyncHTTPProxy:
     return httpcore.AsyncHTTPProxy(
         proxy_url=httpcore.URL(scheme=proxy.scheme.encode(), host=proxy.host.encode(), port=proxy.port, target=b"/"),
         proxy_auth=proxy.auth,
         ssl_context=ssl_context,
-        network_backend=backend,
+        # An https:// proxy is verified as targets are (SSL_CERT_FILE); httpcore refuses one for http://.
+        proxy_ssl_context=ssl_context if proxy.scheme == "https" else None,
+        network_backend=ProxyBackend(proxy),
         **limits,
     )

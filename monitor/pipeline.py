@@ -15,6 +15,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -24,7 +25,7 @@ from monitor.classification import Classifier
 from monitor.config import Config, format_duration
 from monitor.details import SETTLED, DetailResult, DetailState, next_state
 from monitor.diff import ListEntry, Plan, changes, list_entries, plan, stored_entry
-from monitor.errors import FetchError, ParseError, RegwatchError, TransportError
+from monitor.errors import ParseError, RegwatchError, TransportError
 from monitor.fetch import Fetcher
 from monitor.health import HealthPolicy
 from monitor.items import Alert, Article, Change, Classification, Document, EventKind, ItemContent, Page, RunReport
@@ -36,6 +37,7 @@ from monitor.sources import SourceSpec
 logger = logging.getLogger(__name__)
 
 _MAX_FAILURE_BACKOFF = 6 * 3600.0
+_CLASSIFYING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
 _DETAIL_CONTENT_TYPES = ("html", "xml", "text/plain")
 
 
@@ -126,8 +128,15 @@ class Pipeline:
         return reports
 
     def claim(
-        self, source_ids: Sequence[str] | None, due_only: bool, limit: int, *, exclude: Sequence[str] = ()
+        self,
+        source_ids: Sequence[str] | None,
+        due_only: bool,
+        limit: int,
+        *,
+        exclude: Sequence[str] = (),
+        reclaim: Sequence[str] = (),
     ) -> list[store.ClaimedSource]:
+        """Lease sources to poll; ``reclaim``: this process's own whose polls went unrecorded."""
         now = utcnow()
         configured = list(self.sources) if source_ids is None else [sid for sid in source_ids if sid in self.sources]
         configured = [sid for sid in configured if sid not in exclude]
@@ -140,6 +149,7 @@ class Pipeline:
                 limit=limit if due_only else len(configured),
                 ids=configured,
                 due_only=due_only,
+                reclaim=[sid for sid in reclaim if sid in configured],
             )
 
     async def run_source(
@@ -181,15 +191,25 @@ class Pipeline:
         report.baseline = claimed.baseline_at is None and not backfill
         # In a thread: the lookups must not stall the other sources' requests.
         known, retrying = await asyncio.to_thread(self._known, spec, entries, claimed.detail_retry_due and not report.baseline)
-        work = plan(entries, known, backfill=backfill, retrying=retrying)
+        work = plan(entries, known, source_id=spec.id, backfill=backfill, retrying=retrying)
         if report.baseline:
             inserts = [_item_row(spec.id, _from_listing(entry), SETTLED, baseline=True) for entry in work.new]
-            return self._outcome(spec, report, fresh, work, _Settled(inserts, [], [], []))
+            return self._outcome(spec, report, fresh, work, _Settled(inserts, [], [], []), [])
         stored = await asyncio.to_thread(self._stored_content, work)
         work.retry += [(stored_entry(known_item, stored[known_item.id]), known_item) for known_item in work.retry_unlisted]
         results = await self._fetch_details(spec, work.needs_detail, report, deadline, unlimited=backfill, progress=progress)
         settled = self._settle(spec, work, stored, results)
-        return self._outcome(spec, report, fresh, work, settled)
+        classified = await self._classify(spec, settled.found)
+        return self._outcome(spec, report, fresh, work, settled, classified)
+
+    async def _classify(self, spec: SourceSpec, found: list[_Found]) -> list[Classification]:
+        """Classified in the pipeline's own classifying thread: an item that passes a gate costs
+        tens of milliseconds (its embedding), which the event loop must not wait for, and one
+        thread keeps the tokenizer and the embedding engine, which are not re-entrant, to itself."""
+        if not found:
+            return []
+        documents = [_document(spec.id, event.prepared) for event in found]
+        return await asyncio.get_running_loop().run_in_executor(_CLASSIFYING, self.classifier.classify_many, documents)
 
     async def _fetch_lists(
         self, spec: SourceSpec, claimed: store.ClaimedSource, report: RunReport, deadline: float
@@ -212,12 +232,11 @@ class Pipeline:
         return format_duration(self.config.service.poll_deadline)
 
     def _known(self, spec: SourceSpec, entries: list[ListEntry], retries: bool) -> tuple[dict, dict]:
+        """The stored items among the listed ones, and the items whose detail page is due again."""
         with self.store.read() as connection:
             known = store.known_items(connection, spec.id, [entry.url for entry in entries])
-        if not retries:
-            return known, {}
-        with self.store.read() as connection:
-            return known, store.detail_retries(connection, spec.id, utcnow(), self.config.fetch.max_detail_fetches)
+            due = store.detail_retries(connection, spec.id, utcnow(), self.config.fetch.max_detail_fetches) if retries else {}
+        return known, due
 
     def _stored_content(self, work: Plan) -> dict[int, store.StoredContent]:
         ids = (
@@ -256,9 +275,10 @@ class Pipeline:
                 settled.updates.append(_item_update(known.id, prepared, now))
                 settled.found.append(_Found(known.id, "new", prepared))
             elif result.article is not None or spec.detail is None:
-                # A body settled from the list entry after its detail page failed: the body that
-                # finally comes is news too.
-                compare_body = prepared.detail_fetched and (known.detail_fetched or known.detail_attempts > 0)
+                # An item alerted from its list entry after its detail page failed: the body that
+                # finally comes is news too. A baseline item's body never was.
+                alerted_from_listing = known.detail_attempts > 0 and not known.baseline
+                compare_body = prepared.detail_fetched and (known.detail_fetched or alerted_from_listing)
                 found = changes(stored[known.id], prepared.content, compare_body=compare_body)
                 settled.updates.append(_item_update(known.id, prepared, now))
                 if found:
@@ -273,9 +293,16 @@ class Pipeline:
                     settled.found.append(_Found(known.id, "updated", prepared, found))
         return settled
 
-    def _outcome(self, spec: SourceSpec, report: RunReport, fresh: list[Page], work: Plan, settled: _Settled) -> SourceOutcome:
-        inserted = {row["url"] for row in settled.inserts}
-        listed = [(e, None) for e in work.new if e.url in inserted] + [*work.backfill, *work.changed, *work.retry]
+    def _outcome(
+        self,
+        spec: SourceSpec,
+        report: RunReport,
+        fresh: list[Page],
+        work: Plan,
+        settled: _Settled,
+        classified: list[Classification],
+    ) -> SourceOutcome:
+        listed = [(e, None) for e in work.new] + [*work.backfill, *work.changed, *work.retry]
         report.waiting = sum(1 for row in settled.inserts if row["awaiting_detail"]) + sum(
             1 for state in settled.states if state["awaiting_detail"]
         )
@@ -290,15 +317,14 @@ class Pipeline:
                 **{e.url: (s.id if s else None, e.fingerprint) for e, s in listed if e.url in work.listed_urls},
                 **{e.url: (s.id, e.fingerprint) for e, s in work.first_listed},
             },
-            events=self._drafts(spec, settled.found),
+            events=self._drafts(spec, settled.found, classified),
             page_states=[_fetch_state(spec.id, page) for page in fresh],
         )
 
-    def _drafts(self, spec: SourceSpec, found: list[_Found]) -> list[EventDraft]:
-        """Classify and route each event; the alerts get their keys when recorded."""
-        results = self.classifier.classify_many([_document(spec.id, f.prepared) for f in found]) if found else []
+    def _drafts(self, spec: SourceSpec, found: list[_Found], classified: list[Classification]) -> list[EventDraft]:
+        """Route each classified event; the alerts get their keys when recorded."""
         drafts = []
-        for event, result in zip(found, results, strict=True):
+        for event, result in zip(found, classified, strict=True):
             deliveries = route_event(self.config.routes, source_id=spec.id, event=event.kind, classification=result)
             # Email channels are digests: they read the store, not the outbox.
             alerts = tuple(
@@ -337,30 +363,33 @@ class Pipeline:
         chosen = needed[:limit]
         if progress:
             progress.expect(len(chosen))
-        tasks = {entry.url: asyncio.create_task(self._detail(spec, entry, progress)) for entry in chosen}
-        remaining = deadline - asyncio.get_running_loop().time()
-        done, late = await asyncio.wait(tasks.values(), timeout=max(remaining, 0.0)) if tasks else (set(), set())
-        for task in late:
-            task.cancel()
+        sent: set[str] = set()  # a request cut off by the deadline before it was sent costs no attempt
+        tasks = {entry.url: asyncio.create_task(self._detail(spec, entry, progress, sent)) for entry in chosen}
+        try:
+            remaining = deadline - asyncio.get_running_loop().time()
+            done, _ = await asyncio.wait(tasks.values(), timeout=max(remaining, 0.0)) if tasks else (set(), set())
+        finally:
+            for task in tasks.values():
+                task.cancel()  # the late ones; and all of them when this poll itself is cancelled
         report.detail_fetches = len(done)
-        results = {}
-        for url, task in tasks.items():
-            if task in done:
-                results[url] = task.result()
-            else:
-                results[url] = DetailResult(
-                    error=TransportError(url, f"not fetched within service.poll_deadline ({self._deadline_text})")
-                )
+        late = TransportError(spec.url, f"not fetched within service.poll_deadline ({self._deadline_text})")
+        results = {
+            url: task.result() if task in done else DetailResult(error=late) if url in sent else DetailResult()
+            for url, task in tasks.items()
+        }
         report.warnings += [f"detail page failed: {result.error}" for result in results.values() if result.error is not None]
         return results
 
-    async def _detail(self, spec: SourceSpec, entry: ListEntry, progress: Progress | None) -> DetailResult:
+    async def _detail(self, spec: SourceSpec, entry: ListEntry, progress: Progress | None, sent: set[str]) -> DetailResult:
         try:
-            page = await self.fetcher.get(entry.raw.link)
+            page = await self.fetcher.get(entry.raw.link, on_send=lambda: sent.add(entry.url))
             _require_text(page)
             return DetailResult(article=await extract.article(spec, page))
-        except (FetchError, ParseError, RegwatchError) as exc:
+        except RegwatchError as exc:
             return DetailResult(error=exc)
+        except Exception as exc:  # a scraper's bug: the item is settled from its list entry, the bug logged
+            logger.exception("%s: %s: detail page could not be parsed", spec.id, entry.raw.link)
+            return DetailResult(error=ParseError(f"{entry.raw.link}: internal error: {exc.__class__.__name__}: {exc}"))
         finally:
             if progress:
                 progress.advance()

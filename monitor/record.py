@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 
 from alerts.outbox import OutboxEntry, enqueue, outbox_key
 from monitor import health, store
-from monitor.errors import RegwatchError
+from monitor.errors import StoreError
 from monitor.health import HealthPolicy
 from monitor.items import Alert, Change, Classification, EventKind, RunReport
 from monitor.jpdates import utcnow
@@ -121,7 +121,10 @@ class Recorder:
         try:
             self._write_now(batch)
             return
-        except RegwatchError as exc:
+        except StoreError as exc:
+            if exc.unavailable:
+                self._unrecorded(batch, exc)
+                return
             if len(batch) == 1:
                 self._record_refusal(batch[0], exc)
                 return
@@ -129,21 +132,31 @@ class Recorder:
         for outcome in batch:
             try:
                 self._write_now([outcome])
-            except RegwatchError as exc:
-                self._record_refusal(outcome, exc)
+            except StoreError as exc:
+                if exc.unavailable:
+                    self._unrecorded([outcome], exc)
+                else:
+                    self._record_refusal(outcome, exc)
 
-    def _record_refusal(self, outcome: SourceOutcome, exc: RegwatchError) -> None:
-        """The database refused this outcome: say so on its source, or, when the database is away,
-        leave the source leased (its ETags unsaved, it is polled again once the lease expires)."""
+    @staticmethod
+    def _unrecorded(batch: list[SourceOutcome], exc: StoreError) -> None:
+        """The database is away: nothing was written. The sources stay leased with their ETags
+        unsaved; this process polls them again once the database is back (Poller)."""
+        logger.error("could not record %d poll(s): %s; they are polled again once the database is back", len(batch), exc)
+        for outcome in batch:
+            outcome.report.recorded = False
+            outcome.report.error = outcome.report.error or f"not recorded: {exc}"
+
+    def _record_refusal(self, outcome: SourceOutcome, exc: StoreError) -> None:
+        """The database refused this very outcome (its data): say so on its source."""
         report = outcome.report
         error = f"could not record this poll: {exc}"
-        failed = SourceOutcome(RunReport(report.source_id, error=error), outcome.next_due_at)
         try:
-            self._write_now([failed])
-        except RegwatchError:
-            logger.error("%s: %s (the database is unavailable; the source is polled again later)", report.source_id, error)
-        else:
-            logger.error("%s: %s", report.source_id, error)
+            self._write_now([SourceOutcome(RunReport(report.source_id, error=error), outcome.next_due_at)])
+        except StoreError as again:
+            self._unrecorded([outcome], again)
+            return
+        logger.error("%s: %s", report.source_id, error)
         report.error = report.error or error
 
     def _write_now(self, batch: list[SourceOutcome]) -> None:
@@ -183,9 +196,9 @@ def _write_items(connection: Connection, changed: list[SourceOutcome], now: date
         for row in outcome.inserts:
             first_rows.setdefault(row["url"], row)  # two sources finding one new release: the first owns it
     inserted = store.insert_items(connection, list(first_rows.values()))
+    owners = {url: outcome for outcome in reversed(changed) for url in (row["url"] for row in outcome.inserts)}
     ids = _item_ids(connection, changed, inserted)
-    store.update_items(connection, [row for o in changed for row in o.updates])
-    store.save_detail_states(connection, [state for o in changed for state in o.detail_states])
+    store.update_items(connection, [row for o in changed for row in [*o.updates, *o.detail_states]])
     store.save_listings(
         connection,
         [
@@ -196,7 +209,7 @@ def _write_items(connection: Connection, changed: list[SourceOutcome], now: date
         ],
         now,
     )
-    _write_events(connection, changed, inserted, now)
+    _write_events(connection, changed, {url: (inserted[url], owners[url]) for url in inserted}, now)
     store.save_fetch_states(connection, [state for o in changed for state in o.page_states])
 
 
@@ -210,18 +223,20 @@ def _item_ids(connection: Connection, outcomes: list[SourceOutcome], inserted: d
     return ids
 
 
-def _write_events(connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, int], now: datetime) -> None:
+def _write_events(
+    connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, tuple[int, SourceOutcome]], now: datetime
+) -> None:
+    """``inserted``: url → (id, the outcome whose row was inserted)."""
     drafts: list[tuple[SourceOutcome, EventDraft, int]] = []
-    new_here: set[str] = set()
     for outcome in outcomes:
         for draft in outcome.events:
             if draft.item_id is not None:
                 drafts.append((outcome, draft, draft.item_id))
-            elif draft.url in inserted and draft.url not in new_here:
+            elif draft.url in inserted and inserted[draft.url][1] is outcome:
                 # Only the outcome whose row was inserted owns a new item's event: two sources
-                # listing the same new release in one batch raise one alert.
-                new_here.add(draft.url)
-                drafts.append((outcome, draft, inserted[draft.url]))
+                # listing the same new release in one batch raise one alert, and when that row
+                # waits for its detail page, none yet.
+                drafts.append((outcome, draft, inserted[draft.url][0]))
     for outcome in outcomes:
         owned = [draft for o, draft, _ in drafts if o is outcome]
         outcome.report.new = len(outcome.inserts) if outcome.report.baseline else sum(d.kind == "new" for d in owned)

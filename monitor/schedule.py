@@ -46,6 +46,7 @@ class Poller:
         self._on_recorded = on_recorded
         self._recorder = Recorder(pipeline.store, health, on_recorded=self._recorded)
         self._busy: dict[str, asyncio.Task[RunReport]] = {}
+        self._unrecorded: set[str] = set()  # polled, but the database was away: poll them again
         self._outage = Outage("the database", logger, "no source is polled")
 
     async def tick(self) -> None:
@@ -54,11 +55,14 @@ class Poller:
             return
         try:
             # In a thread: on SQLite the claim waits for the recorder's write lock.
-            claimed = await asyncio.to_thread(self._pipeline.claim, None, True, free, exclude=list(self._busy))
+            claimed = await asyncio.to_thread(
+                self._pipeline.claim, None, True, free, exclude=list(self._busy), reclaim=sorted(self._unrecorded)
+            )
         except StoreError as exc:
             self._outage.failed(exc)
             return
         self._outage.succeeded()
+        self._unrecorded -= {source.id for source in claimed}
         for source in claimed:
             spec = self._pipeline.sources[source.id]
             self._busy[source.id] = asyncio.create_task(
@@ -68,6 +72,8 @@ class Poller:
     def _recorded(self, reports: list[RunReport]) -> None:
         for report in reports:
             self._busy.pop(report.source_id, None)
+            if not report.recorded:
+                self._unrecorded.add(report.source_id)
         self._on_recorded(reports)
 
     async def stop(self, grace: float) -> None:

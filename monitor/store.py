@@ -28,12 +28,13 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    or_,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Insert
 from sqlmodel import Session
 
@@ -74,6 +75,7 @@ class KnownItem(NamedTuple):
     listing_fingerprint: str | None  # None: known, but not yet listed by this source
     awaiting_detail: bool = False  # no event yet: its detail page is still being tried
     detail_attempts: int = 0
+    source_id: str = ""  # the source that found it first: the one that settles its detail page
 
 
 class Store:
@@ -92,7 +94,7 @@ class Store:
             with self.engine.begin() as connection:
                 yield connection
         except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+            raise _store_error(exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -101,7 +103,7 @@ class Store:
             with self.engine.connect().execution_options(**{_READ_ONLY: True}) as connection, connection.begin():
                 yield connection
         except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+            raise _store_error(exc) from exc
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -124,6 +126,14 @@ class Store:
         self.engine.dispose()
 
 
+def _store_error(exc: SQLAlchemyError) -> StoreError:
+    # OperationalError and its kin say the database is away or stuck; others, that it refused the data.
+    unavailable = isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)) or bool(
+        getattr(exc, "connection_invalidated", False)
+    )
+    return StoreError(f"database error: {exc.__class__.__name__}: {exc}", unavailable=unavailable)
+
+
 def _alembic_config(url: str) -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", "monitor:migrations")
@@ -133,7 +143,8 @@ def _alembic_config(url: str) -> AlembicConfig:
 
 def _create_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        # A server that is gone answers a connect at once or never: don't wait for the OS's minutes.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -203,17 +214,20 @@ def claim_sources(
     limit: int,
     ids: Sequence[str] | None = None,
     due_only: bool = True,
+    reclaim: Sequence[str] = (),
 ) -> list[ClaimedSource]:
     """Lease up to ``limit`` enabled sources (due ones only, unless ``due_only`` is False).
 
-    The UPDATE re-checks the lease, so two processes never hold the same source. A source leased
-    by ``owner`` itself is free too: its poll ended without being recorded (the database was
-    away), and the caller passes in ``ids`` only sources it is not polling.
+    The UPDATE re-checks the lease, so two processes never hold the same source. ``reclaim``:
+    sources ``owner`` leased itself whose polls could not be recorded (the database was away);
+    they are free to it again at once, instead of when their leases expire.
     """
-    free = SOURCE.c.lease_until.is_(None) | (SOURCE.c.lease_until < now) | (SOURCE.c.lease_owner == owner)
+    free = SOURCE.c.lease_until.is_(None) | (SOURCE.c.lease_until < now)
+    if reclaim:
+        free = free | and_(SOURCE.c.lease_owner == owner, SOURCE.c.id.in_(list(reclaim)))
     condition = and_(SOURCE.c.enabled.is_(True), free)
     if due_only:
-        condition = and_(condition, SOURCE.c.next_due_at <= now)
+        condition = and_(condition, or_(SOURCE.c.next_due_at <= now, SOURCE.c.id.in_(list(reclaim))))
     if ids is not None:
         condition = and_(condition, SOURCE.c.id.in_(list(ids)))
     candidates = select(SOURCE.c.id).where(condition).order_by(SOURCE.c.next_due_at).limit(limit)
@@ -322,16 +336,17 @@ _KNOWN_COLUMNS = (
     _LISTING_HERE.c.fingerprint,
     ITEM.c.awaiting_detail,
     ITEM.c.detail_attempts,
+    ITEM.c.source_id,
 )
-_KNOWN_ITEMS = (
-    select(*_KNOWN_COLUMNS)
-    .select_from(
-        ITEM.outerjoin(
-            _LISTING_HERE, and_(_LISTING_HERE.c.item_id == ITEM.c.id, _LISTING_HERE.c.source_id == bindparam("source_id"))
-        )
-    )
-    .where(ITEM.c.url.in_(bindparam("urls", expanding=True)))
-)
+
+
+def _known_query(*conditions: Any) -> Any:
+    """Items with this source's listing fingerprint (None when it never listed them)."""
+    listed_here = and_(_LISTING_HERE.c.item_id == ITEM.c.id, _LISTING_HERE.c.source_id == bindparam("source_id"))
+    return select(*_KNOWN_COLUMNS).select_from(ITEM.outerjoin(_LISTING_HERE, listed_here)).where(*conditions)
+
+
+_KNOWN_ITEMS = _known_query(ITEM.c.url.in_(bindparam("urls", expanding=True)))
 
 
 def known_items(connection: Connection, source_id: str, urls: Sequence[str]) -> dict[str, KnownItem]:
@@ -344,7 +359,14 @@ def known_items(connection: Connection, source_id: str, urls: Sequence[str]) -> 
 
 def _known(row: Any) -> KnownItem:
     return KnownItem(
-        row.id, row.url, row.baseline, bool(row.detail_fetched), row.fingerprint, bool(row.awaiting_detail), row.detail_attempts
+        row.id,
+        row.url,
+        row.baseline,
+        bool(row.detail_fetched),
+        row.fingerprint,
+        bool(row.awaiting_detail),
+        row.detail_attempts,
+        row.source_id,
     )
 
 
@@ -372,13 +394,7 @@ def stored_content(connection: Connection, item_ids: Sequence[int]) -> dict[int,
 
 
 _DETAIL_RETRIES = (
-    select(*_KNOWN_COLUMNS)
-    .select_from(
-        ITEM.outerjoin(
-            _LISTING_HERE, and_(_LISTING_HERE.c.item_id == ITEM.c.id, _LISTING_HERE.c.source_id == bindparam("source_id"))
-        )
-    )
-    .where(ITEM.c.source_id == bindparam("source_id"), ITEM.c.detail_retry_at <= bindparam("now"))
+    _known_query(ITEM.c.source_id == bindparam("source_id"), ITEM.c.detail_retry_at <= bindparam("now"))
     .order_by(ITEM.c.detail_retry_at)
     .limit(bindparam("limit"))
 )
@@ -390,23 +406,8 @@ def detail_retries(connection: Connection, source_id: str, now: datetime, limit:
     return {row.url: _known(row) for row in rows}
 
 
-def save_detail_states(connection: Connection, states: Sequence[dict[str, Any]]) -> None:
-    """Record where stored items stand with their detail pages (dicts: item_id, awaiting_detail,
-    detail_attempts, detail_error, detail_retry_at)."""
-    if states:
-        connection.execute(
-            update(ITEM)
-            .where(ITEM.c.id == bindparam("item_id"))
-            .values({name: bindparam(f"new_{name}") for name in _DETAIL_STATE_COLUMNS}),
-            [{"item_id": state["item_id"], **{f"new_{name}": state[name] for name in _DETAIL_STATE_COLUMNS}} for state in states],
-        )
-
-
-_DETAIL_STATE_COLUMNS = ("awaiting_detail", "detail_attempts", "detail_error", "detail_retry_at")
-
-
 def detail_failures(connection: Connection) -> dict[str, tuple[int, str | None]]:
-    """Per source: how many items' detail pages are failing, and the latest error."""
+    """Per source: how many items' detail pages are failing, and one of their errors."""
     rows = connection.execute(
         select(ITEM.c.source_id, func.count(), func.max(ITEM.c.detail_error))
         .where(ITEM.c.detail_retry_at.is_not(None), ITEM.c.detail_error.is_not(None))

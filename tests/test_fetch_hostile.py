@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from monitor.config import FetchConfig
-from monitor.errors import BadResponseError, BodyTooLargeError, RefusedURLError, TransportError
+from monitor.errors import BadResponseError, BodyTooLargeError, FetchError, HTTPStatusError, RefusedURLError, TransportError
 from monitor.fetch import Fetcher
 from monitor.proxies import ProxySettings
 from tests.servers import RunningServer, start
@@ -183,6 +183,35 @@ def test_no_proxy_hosts_are_fetched_directly(hostile, proxy):
     proxies = ProxySettings.from_environment({"HTTP_PROXY": proxy.url, "NO_PROXY": "127.0.0.1"})
     assert "普通のページ" in fetch(f"{hostile.url}/page", proxies=proxies).text
     assert proxy.control("GET", "/__requests__") == []
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"HTTPS_PROXY": "{proxy}"},  # an http:// URL goes direct
+        {"HTTP_PROXY": "{proxy}", "NO_PROXY": "127.0.0.1,localhost"},  # the usual local proxy set-up
+    ],
+)
+def test_the_proxys_own_address_is_not_reachable_directly(proxy, environment):
+    proxies = ProxySettings.from_environment({name: value.format(proxy=proxy.url) for name, value in environment.items()})
+    nothing_allowed = CONFIG.model_copy(update={"allow": []})
+    with pytest.raises(RefusedURLError, match="127.0.0.1 is a loopback address"):
+        fetch(f"{proxy.url}/__requests__", nothing_allowed, proxies=proxies)
+
+
+@pytest.mark.parametrize(
+    ("url", "error", "message"),
+    [
+        ("{hostile}/weird-retry-after", HTTPStatusError, "HTTP 503"),
+        ("{hostile}/redirect?to=//[bad/x", BadResponseError, "redirect to an invalid location"),
+        ("http://127.0.0.1:99999/", RefusedURLError, "port 99999"),
+        ("http://" + "a" * 70 + ".example/", FetchError, "a{70}"),
+        ("http://a..example.com/", FetchError, r"a\.\.example"),
+    ],
+)
+def test_odd_answers_and_links_end_in_fetch_errors(hostile, url, error, message):
+    with pytest.raises(error, match=message):
+        fetch(url.format(hostile=hostile.url))
 
 
 def test_a_socks_or_schemeless_proxy_is_a_clear_error_that_hides_credentials():

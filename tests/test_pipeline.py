@@ -13,7 +13,7 @@ from monitor.config import load_settings
 from monitor.jpdates import utcnow
 from monitor.models import EventRow, ItemRow, OutboxRow, SourceRow
 from monitor.runtime import Runtime
-from tests.cli import NEW_ORDER, add_release
+from tests.cli import NEW_ORDER, add_release, revise_release
 from tests.conftest import PAGES, LocalSite
 
 LIST = "/menu_news/s-news/index.html"
@@ -186,8 +186,8 @@ def test_a_detail_page_that_keeps_failing_is_alerted_from_its_list_entry_then_up
     site.respond(NEW_RELEASE, None)
     report = poll(runtime)
     assert report.detail_fetches == 0  # not yet due
-    with runtime.store.begin() as connection:
-        connection.execute(ItemRow.__table__.update().values(detail_retry_at=utcnow()))
+    with runtime.store.begin() as connection:  # an hour later
+        connection.execute(ItemRow.__table__.update().where(ItemRow.__table__.c.id == item.id).values(detail_retry_at=utcnow()))
     report = poll(runtime)
     assert report.updated == 1 and report.alerts == 1  # the body makes it a guidance notice
     item = item_at(runtime, NEW_RELEASE)
@@ -195,6 +195,25 @@ def test_a_detail_page_that_keeps_failing_is_alerted_from_its_list_entry_then_up
     assert events_of(runtime, item) == ["new", "updated"]
     update = next(event for event in rows(runtime, EventRow) if event.kind == "updated")
     assert [change["field"] for change in update.changes] == ["body"]
+
+
+def test_a_baseline_item_whose_detail_page_fails_then_comes_raises_no_body_update(mic_runtime, site):
+    runtime = mic_runtime
+    poll(runtime)  # the baseline: recorded from the list, no detail page fetched
+    revise_release(site, GUIDANCE, "北陸通信サービス株式会社に対する行政指導", "北陸通信サービス株式会社に対する行政指導（訂正）")
+    site.respond(GUIDANCE, 503)
+    report = poll(runtime)  # the list says the title changed: that much is an update at once
+    assert report.updated == 1
+    site.respond(GUIDANCE, None)
+    guidance = item_at(runtime, GUIDANCE)
+    with runtime.store.begin() as connection:  # an hour later, its detail page is tried again
+        connection.execute(
+            ItemRow.__table__.update().where(ItemRow.__table__.c.id == guidance.id).values(detail_retry_at=utcnow())
+        )
+    report = poll(runtime)
+    assert report.detail_fetches == 1 and report.updated == 0  # the list never showed a body to compare
+    assert [event.kind for event in rows(runtime, EventRow) if event.item_id == guidance.id] == ["updated"]
+    assert item_at(runtime, GUIDANCE).detail_fetched_at is not None
 
 
 def test_a_detail_page_that_is_gone_falls_back_to_the_list_entry_at_once(mic_runtime, site):

@@ -11,10 +11,12 @@ from sqlmodel import select
 
 from monitor import store
 from monitor.health import HealthPolicy
-from monitor.items import RunReport
+from monitor.items import Classification, RunReport
 from monitor.jpdates import utcnow
-from monitor.models import ItemRow, OutboxRow, SourceRow
-from monitor.record import Recorder, SourceOutcome
+from monitor.models import EventRow, ItemRow, OutboxRow, SourceRow
+from monitor.record import EventDraft, Recorder, SourceOutcome
+from monitor.route import Delivery
+from tests.queued import make_alert
 
 
 @pytest.fixture
@@ -29,23 +31,33 @@ def database(database_url):
     database.dispose()
 
 
-def item_row(source_id: str, url: str, title: str | None) -> dict:
+def item_row(source_id: str, url: str, title: str | None, *, awaiting: bool = False) -> dict:
     now = utcnow()
     return {
         "url": url, "link": url, "source_id": source_id, "first_seen_at": now, "updated_at": None, "baseline": False,
         "title": title, "title_raw": title, "body": "", "body_raw": "", "lead": "", "published_at": None, "modified_at": None,
-        "content_fingerprint": "f" * 32, "detail_fetched_at": None, "attributes": {}, "awaiting_detail": False,
+        "content_fingerprint": "f" * 32, "detail_fetched_at": None, "attributes": {}, "awaiting_detail": awaiting,
         "detail_attempts": 0, "detail_error": None, "detail_retry_at": None,
     }  # fmt: skip
 
 
-def outcome(source_id: str, title: str | None) -> SourceOutcome:
-    url = f"https://{source_id}.example/item"
+def outcome(source_id: str, title: str | None, *, url: str = "", awaiting: bool = False, alerted: bool = False) -> SourceOutcome:
+    """One source's poll that found one new item (waiting for its detail page, or alerted to ops)."""
+    url = url or f"https://{source_id}.example/item"
+    events = [] if awaiting else [new_event(url, title or "")] if alerted else []
     return SourceOutcome(
         RunReport(source_id, pages=1, listed=1),
         utcnow() + timedelta(minutes=5),
-        inserts=[item_row(source_id, url, title)],
+        inserts=[item_row(source_id, url, title, awaiting=awaiting)],
         listings={url: (None, "fingerprint")},
+        events=events,
+    )
+
+
+def new_event(url: str, title: str) -> EventDraft:
+    classification = Classification(("guidance_notice",), {"guidance_notice": 0.9}, {}, {}, "test")
+    return EventDraft(
+        url, None, "new", "f" * 32, (), classification, ((Delivery("all", "ops", ("guidance_notice",)), make_alert("", title)),)
     )
 
 
@@ -92,3 +104,37 @@ def test_counts_are_written_once_per_poll(database):
     assert (source(database, "good").items_seen, source(database, "good").consecutive_empty) == (1, 1)
     record(database, SourceOutcome(RunReport("good", pages=1, not_modified=1), utcnow(), unchanged=True))
     assert source(database, "good").consecutive_empty == 2  # a 304: the page is as empty as it was
+
+
+def test_an_item_two_sources_find_in_one_batch_is_announced_by_the_one_that_recorded_it(database):
+    url = "https://shared.example/release"
+    waiting = outcome("good", "共通の項目", url=url, awaiting=True)  # its detail page failed: no event yet
+    announcing = outcome("bad", "共通の項目", url=url, alerted=True)  # the other found it complete
+    record(database, waiting, announcing)
+    with database.session() as session:
+        (item,) = session.exec(select(ItemRow)).all()
+        assert item.source_id == "good" and item.awaiting_detail
+        assert session.exec(select(EventRow)).all() == [] and session.exec(select(OutboxRow)).all() == []
+
+
+def test_a_batch_written_again_one_by_one_counts_each_alert_once(database):
+    good = outcome("good", "普通の項目", alerted=True)
+    record(database, good, outcome("bad", None))
+    assert good.report.alerts == 1 and good.report.new == 1
+    with database.session() as session:
+        assert len([row for row in session.exec(select(OutboxRow)) if row.kind == "alert"]) == 1
+
+
+def test_when_the_database_is_away_the_polls_are_marked_unrecorded(tmp_path):
+    database = store.Store(f"sqlite:///{tmp_path / 'missing' / 'no-such-dir.db'}")  # its folder does not exist
+    first = outcome("good", "一件目")
+    recorded: list[list[RunReport]] = []
+
+    async def run() -> None:
+        recorder = Recorder(database, HealthPolicy(2, 2, ("ops",), {}), on_recorded=recorded.append)
+        recorder.add(first)
+        await recorder.drain()
+
+    asyncio.run(run())
+    assert not first.report.recorded and "not recorded" in (first.report.error or "")
+    assert recorded == [[first.report]]

@@ -59,9 +59,11 @@ def test_a_poller_takes_back_its_own_lease_of_a_poll_it_could_not_record(databas
         store.sync_sources(c, [("a", "feed", "https://a", True)], NOW)
         store.claim_sources(c, NOW, owner="p1", lease_until=NOW + timedelta(minutes=10), limit=10)
     # The database was away when p1's poll ended: the lease stands, but p1 may poll "a" again at once.
+    lease = NOW + timedelta(minutes=10)
     with database.begin() as c:
-        assert store.claim_sources(c, NOW, owner="p2", lease_until=NOW + timedelta(minutes=10), limit=10) == []
-        assert [s.id for s in store.claim_sources(c, NOW, owner="p1", lease_until=NOW + timedelta(minutes=10), limit=10)] == ["a"]
+        assert store.claim_sources(c, NOW, owner="p2", lease_until=lease, limit=10, reclaim=["a"]) == []
+        assert store.claim_sources(c, NOW, owner="p1", lease_until=lease, limit=10) == []  # only when it asks
+        assert [s.id for s in store.claim_sources(c, NOW, owner="p1", lease_until=lease, limit=10, reclaim=["a"])] == ["a"]
 
 
 def test_sources_removed_from_the_config_are_disabled(database_url):

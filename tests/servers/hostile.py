@@ -4,6 +4,7 @@
 
 Raw asyncio streams, so that it can misbehave below HTTP's rules. Paths:
 - ``/redirect?to=URL``: 302 to URL (any scheme, any address); ``/loop/a`` ↔ ``/loop/b``: a redirect loop;
+  ``/weird-retry-after``: 503 with ``Retry-After: ²``;
   ``/chain/N``: N redirects in a row, then a page.
 - ``/bomb/gzip-gzip``: ``Content-Encoding: gzip, gzip``, about 2 KB inflating to 1 GB;
   ``/bomb/gzip``, ``/bomb/br``: one layer, a few hundred KB inflating to 200 MB.
@@ -75,6 +76,8 @@ class Hostile:
             return self._send(writer, 404, b"", "text/plain")
         if path == "/redirect":
             return self._send(writer, 302, b"", "text/plain", {"Location": query["to"][0]})
+        if path == "/weird-retry-after":
+            return self._send(writer, 503, b"", "text/plain", {"Retry-After": "\u00b2"})  # a superscript two
         if path.startswith("/loop/"):
             return self._send(writer, 302, b"", "text/plain", {"Location": "/loop/b" if path == "/loop/a" else "/loop/a"})
         if path.startswith("/chain/"):
