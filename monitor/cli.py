@@ -245,17 +245,22 @@ def evaluate(context: click.Context, path) -> None:
 
 
 @main.command()
+@click.option("--folds", default=5, show_default=True, help="Folds of the frame-held-out evaluation (0: none).")
 @click.pass_context
-def train(context: click.Context) -> None:
-    """Rebuild the classifier from the corpus and the config's categories; report on the test split."""
-    from monitor.classification import corpus_lines, load_classifier
-    from monitor.classification.batch import evaluate_lines
+def train(context: click.Context, folds: int) -> None:
+    """Rebuild the classifier from the corpus and the config's categories; report how it does on
+    frames it never saw (grouped cross-validation) and on titles alone."""
+    from monitor.classification import category_specs, corpus_lines, load_classifier
+    from monitor.classification.crossval import frame_held_out
+    from monitor.classification.model import examples_from_jsonl
 
     config = _settings(context).config
     classifier = load_classifier(config, rebuild=True)
     click.echo(f"model {classifier.name}: categories {', '.join(classifier.categories)}")
-    click.echo("test split of the built-in corpus:")
-    click.echo(evaluate_lines(classifier, config.category_names, corpus_lines("test")))
+    if folds:  # the built-in categories, on the built-in corpus (a category of yours: `regwatch eval` its file)
+        built_in = [spec for spec in category_specs(config) if spec.built_in]
+        report = frame_held_out(built_in, examples_from_jsonl(corpus_lines()), embedder=classifier.embedder, folds=folds)
+        click.echo(report.text())
 
 
 @main.group("config")

@@ -51,41 +51,38 @@ def category_specs(config: Config | None) -> list[CategorySpec]:
     return specs
 
 
-def corpus_lines(split: str) -> list[str]:
-    text = resources.files("monitor.classification.corpus").joinpath(f"{split}.jsonl").read_text(encoding="utf-8")
+def corpus_lines() -> list[str]:
+    text = resources.files("monitor.classification.corpus").joinpath("corpus.jsonl").read_text(encoding="utf-8")
     return text.splitlines()
 
 
+def corpus_embeddings() -> Path:
+    """The stored embeddings of the corpus's texts (written by the corpus builder)."""
+    return Path(str(resources.files("monitor.classification.corpus").joinpath("corpus.e5.npz")))
+
+
 def load_classifier(config: Config | None = None, *, rebuild: bool = False) -> TrainedClassifier:
-    """The model for the configured categories: cached, or trained on the corpus's train split."""
+    """The model for the configured categories: cached, or trained on the corpus (and cached)."""
     from monitor.classification import model
+    from monitor.classification.embeddings import Embedder
 
     specs = category_specs(config)
     extra_files = {spec.name: Path(spec.examples).read_text(encoding="utf-8") for spec in specs if spec.examples}
     key = model.model_key(
         [
-            "\n".join(corpus_lines("train")).encode("utf-8"),
-            model.describe(
-                [
-                    (
-                        s.name,
-                        [p.pattern for p in s.gate],
-                        [p.pattern for p in s.exclude],
-                        [(n, p.pattern, w) for n, p, w in s.cues],
-                    )
-                    for s in specs
-                ]
-            ),
+            "\n".join(corpus_lines()).encode("utf-8"),
+            model.describe([(s.name, [p.pattern for p in s.gate], [p.pattern for p in s.exclude], s.cues) for s in specs]),
             *(f"{name}\n{text}".encode() for name, text in sorted(extra_files.items())),
         ]
     )
     path = model.cache_dir() / f"classifier-{key}.pkl"
-    if not rebuild:
-        cached = model.load(path)
-        if cached is not None:
-            return cached
+    embedder = Embedder.with_store(corpus_embeddings())
+    cached = None if rebuild else model.load(path)
+    if cached is not None:
+        cached.embedder = embedder
+        return cached
     logger.info("training the classifier (%d categories) into %s", len(specs), path)
-    trained = model.train(specs, model.examples_from_jsonl(corpus_lines("train")), _user_examples(specs, extra_files))
+    trained = model.train(specs, model.examples_from_jsonl(corpus_lines()), _user_examples(specs, extra_files), embedder=embedder)
     model.save(trained, path)
     return trained
 

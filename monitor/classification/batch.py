@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -105,22 +105,30 @@ def _classify_batch(classifier: Classifier, batch: Sequence[Parsed]) -> Iterator
 
 
 def evaluate_lines(classifier: Classifier, categories: Sequence[str], lines: Iterable[str]) -> str:
-    """Precision, recall and F1 per category and per fact field, as a printable report."""
+    """Precision, recall and F1 per category (of the items, and of their titles alone), hard
+    negatives labelled positive, and per fact field, as a printable report."""
     parsed = [item for item in read_items(lines) if item.document is not None]
     outputs = list(classify_parsed(classifier, parsed))
     gold_labels = [item.item.get("labels", []) for item in parsed]
     label_table = label_scores(gold_labels, [output["labels"] for output in outputs], categories)
-    with_facts = [
-        (item.item["facts"], output["facts"]) for item, output in zip(parsed, outputs, strict=True) if "facts" in item.item
-    ]
     lines_out = [f"{len(parsed)} items", format_table("category", label_table), f"macro F1 {macro_f1(label_table):.3f}"]
-    hard = [
-        item.id
-        for item, output in zip(parsed, outputs, strict=True)
-        if item.item.get("kind") == "hard_negative" and output["labels"]
+    hard = [item for item in parsed if item.item.get("kind") == "hard_negative"]
+    if hard:
+        alarms = [item.id for item, output in zip(parsed, outputs, strict=True) if item in hard and output["labels"]]
+        lines_out.append(
+            f"hard negatives labelled positive: {len(alarms)} of {len(hard)} ({len(alarms) / len(hard):.1%})"
+            + (f" ({', '.join(map(str, alarms))})" if alarms else "")
+        )
+    with_body = [i for i, item in enumerate(parsed) if item.document and item.document.body]
+    if with_body:
+        titles = [replace(parsed[i], document=replace(parsed[i].document, body="")) for i in with_body]  # type: ignore[arg-type]
+        title_outputs = list(classify_parsed(classifier, titles))
+        title_table = label_scores([gold_labels[i] for i in with_body], [o["labels"] for o in title_outputs], categories)
+        lines_out += ["", f"the same {len(with_body)} items with a body, title only", format_table("category", title_table)]
+        lines_out.append(f"macro F1 {macro_f1(title_table):.3f}")
+    with_facts = [
+        (item.item["facts"], output["facts"]) for item, output in zip(parsed, outputs, strict=True) if item.item.get("facts")
     ]
-    if any(item.item.get("kind") == "hard_negative" for item in parsed):
-        lines_out.append(f"hard negatives labelled positive: {len(hard)}" + (f" ({', '.join(map(str, hard))})" if hard else ""))
     if with_facts:
         gold_facts, predicted_facts = zip(*with_facts, strict=True)
         lines_out += ["", format_table("fact", fact_scores(gold_facts, predicted_facts))]

@@ -1,11 +1,13 @@
-"""The trained classifier: character n-gram TF-IDF plus category cues, a logistic regression per
-category, behind each category's vocabulary gate; facts extracted alongside.
+"""The trained classifier: behind each category's gate, a logistic regression over character
+n-grams, lemma n-grams, the words around the category's event, cues and a sentence embedding
+(features.py); facts extracted alongside. Fitted with scikit-learn, kept and scored as plain
+arrays (scoring.py), so classifying never imports it.
 
-Character 2-3-grams need no tokenizer and carry Japanese phrasing well; the cue flags carry the
-category definitions (including what a category is not). Each category's model is trained only
-on the texts its gate lets through, so it learns exactly the hard distinctions: a refund only
-considered against a refund made, 人事院勧告 against a regulator's 勧告. A category without
-labelled examples (a user's, defined by patterns alone) is decided by its patterns.
+Each category's model is trained only on the texts its gate lets through, so it learns exactly
+the hard distinctions: a refund only considered against a refund made, 人事院勧告 against a
+regulator's 勧告. Title-only copies of the training items teach it to decide from a title alone,
+as list pages and bare feeds require. A category without labelled examples (a user's, defined by
+patterns alone) is decided by its patterns.
 """
 
 from __future__ import annotations
@@ -16,49 +18,52 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
-from monitor.classification.categories import CategorySpec
+from monitor.classification.categories import CategorySpec, evidence
+from monitor.classification.embeddings import Embedder
+from monitor.classification.features import Analysis, FeatureSpace, analyse
+from monitor.classification.scoring import LinearScorer
 from monitor.facts import extract_facts
 from monitor.items import Classification, Document
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "tfidf-cues-lr-1"
-_BODY_CHARACTERS = 1200  # the lead carries the subject; a long body only adds noise and time
-_CUE_WEIGHT = 1.5
-_THRESHOLD = 0.5
-
-
-def model_text(document: Document) -> str:
-    """What the n-grams are read from: the title twice (it says what the item is), then the lead."""
-    return f"{document.title}\n{document.title}\n{document.body[:_BODY_CHARACTERS]}"
-
-
-def full_text(document: Document) -> str:
-    return f"{document.title}\n{document.body}"
+MODEL_VERSION = "chars-lemmas-context-cues-e5-lr-3"
+THRESHOLD = 0.5
+_C = 2.0
 
 
 @dataclass
 class CategoryModel:
     spec: CategorySpec
-    estimator: LogisticRegression | None  # None: decided by the gate (patterns) alone
+    estimator: LinearScorer | None  # None: decided by the gate (patterns) alone
+
+
+@dataclass(frozen=True)
+class Example:
+    document: Document
+    labels: frozenset[str]
+    group: str = ""  # the frame it was written from: evaluation keeps groups apart
+    kind: str = ""
 
 
 class TrainedClassifier:
-    """Implements monitor.classification.Classifier."""
+    """Implements monitor.classification.Classifier. The embedder is attached after loading: it
+    is a process's own (the model's weights, the stored corpus embeddings), never pickled."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, categories: list[CategoryModel], name: str) -> None:
-        self._vectorizer = vectorizer
+    def __init__(self, space: FeatureSpace, categories: list[CategoryModel], name: str) -> None:
+        self._space = space
         self._categories = categories
         self.name = name
+        self.embedder: Embedder | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "embedder": None}
 
     @property
     def categories(self) -> list[str]:
@@ -70,105 +75,108 @@ class TrainedClassifier:
     def classify_many(self, documents: Sequence[Document]) -> list[Classification]:
         if not documents:
             return []
-        texts = [full_text(document) for document in documents]
-        gates = {category.spec.name: np.array([category.spec.gated(text) for text in texts]) for category in self._categories}
-        # Most news passes no category's gate: those items need no n-grams at all.
-        needs_model = (
-            np.any([gates[c.spec.name] for c in self._categories if c.estimator is not None], axis=0)
-            if self._categories
-            else np.zeros(len(texts), bool)
-        )
-        rows = np.flatnonzero(needs_model)
-        features = self._features([documents[i] for i in rows], [texts[i] for i in rows]) if len(rows) else None
-        scores_by_category = {
-            category.spec.name: self._scores(category, gates[category.spec.name], rows, features) for category in self._categories
-        }
+        analyses = analyse(documents)
+        scores = self.scores(analyses)
         results = []
-        for row, (document, text) in enumerate(zip(documents, texts, strict=True)):
-            scores = {name: round(float(scores[row]), 4) for name, scores in scores_by_category.items()}
-            labels = tuple(name for name, score in scores.items() if score >= _THRESHOLD)
-            evidence = {
-                category.spec.name: category.spec.evidence(text) for category in self._categories if category.spec.name in labels
+        for row, analysis in enumerate(analyses):
+            item_scores = {name: round(float(values[row]), 4) for name, values in scores.items()}
+            labels = tuple(name for name, score in item_scores.items() if score >= THRESHOLD)
+            found = {
+                c.spec.name: evidence(c.spec, analysis.text, [t.start for t in analysis.tokens if t.lemma in c.spec.anchors])
+                for c in self._categories
+                if c.spec.name in labels
             }
-            results.append(Classification(labels, scores, evidence, extract_facts(document).to_json(), self.name))
+            facts = extract_facts(analysis.document, analysis.tokens).to_json()
+            results.append(Classification(labels, item_scores, found, facts, self.name))
         return results
 
-    def _features(self, documents: Sequence[Document], texts: Sequence[str]) -> csr_matrix:
-        return features(self._vectorizer, [c.spec for c in self._categories], documents, texts)
-
-    def _scores(self, category: CategoryModel, gated: np.ndarray, rows: np.ndarray, features: csr_matrix | None) -> np.ndarray:
-        """Probability for gated texts (``rows`` index the texts ``features`` were computed for)."""
-        if category.estimator is None:
-            return gated.astype(float)
-        scores = np.zeros(len(gated))
-        selected = gated[rows]
-        if features is not None and selected.any():
-            scores[rows[selected]] = category.estimator.predict_proba(features[selected])[:, 1]
+    def scores(self, analyses: Sequence[Analysis]) -> dict[str, np.ndarray]:
+        """Each category's probability for each item (0 where its gate is closed)."""
+        gates = {c.spec.name: np.array([c.spec.gated(a.text) for a in analyses], dtype=bool) for c in self._categories}
+        modelled = [gates[c.spec.name] for c in self._categories if c.estimator is not None]
+        # Most news passes no category's gate: those items need no features at all.
+        rows = np.flatnonzero(np.any(modelled, axis=0)) if modelled else np.zeros(0, int)
+        vectors = dict(zip(rows, self._space.vectors([analyses[i] for i in rows], self.embedder), strict=True))
+        scores = {}
+        for category in self._categories:
+            gated = gates[category.spec.name]
+            if category.estimator is None:
+                scores[category.spec.name] = gated.astype(float)
+                continue
+            estimator = category.estimator
+            scores[category.spec.name] = np.array(
+                [estimator.probability(vectors[i]) if gated[i] else 0.0 for i in range(len(analyses))]
+            )
         return scores
 
 
-def features(
-    vectorizer: TfidfVectorizer, specs: Sequence[CategorySpec], documents: Sequence[Document], texts: Sequence[str]
-) -> csr_matrix:
-    ngrams = vectorizer.transform([model_text(document) for document in documents])
-    return hstack([ngrams, cue_matrix(specs, texts)], format="csr")
-
-
-def cue_matrix(specs: Sequence[CategorySpec], texts: Sequence[str]) -> csr_matrix:
-    """One column per cue of every category (1 when it matches), plus each category's gate."""
-    columns = [pattern for spec in specs for _, pattern, _ in spec.cues]
-    rows = []
-    for text in texts:
-        row = [1.0 if pattern.search(text) else 0.0 for pattern in columns]
-        row += [1.0 if spec.gated(text) else 0.0 for spec in specs]
-        rows.append(row)
-    return csr_matrix(np.array(rows) * _CUE_WEIGHT)
-
-
-@dataclass(frozen=True)
-class Example:
-    document: Document
-    labels: frozenset[str]
+def title_only(example: Example) -> Example:
+    return replace(example, document=replace(example.document, body=""))
 
 
 def train(
-    specs: Sequence[CategorySpec], examples: Sequence[Example], extra: dict[str, Sequence[Example]] | None = None
+    specs: Sequence[CategorySpec],
+    examples: Sequence[Example],
+    extra: dict[str, Sequence[Example]] | None = None,
+    *,
+    embedder: Embedder | None,
 ) -> TrainedClassifier:
-    """Fit the n-gram vocabulary and one model per category that has labelled examples.
+    """Fit the vocabularies and one model per category that has labelled examples.
 
     ``extra`` adds a category's own labelled examples (a user's file) to what it is trained on.
+    ``embedder`` None: a model without the embedding block.
     """
-    vectorizer = TfidfVectorizer(
-        analyzer="char", ngram_range=(2, 3), min_df=2, sublinear_tf=True, max_features=60000, dtype=np.float32
-    )
-    all_examples = [*examples, *(example for more in (extra or {}).values() for example in more)]
-    vectorizer.fit([model_text(example.document) for example in all_examples])
+    # (example, the user category whose own file it comes from, or None for the corpus)
+    pairs: list[tuple[Example, str | None]] = [(e, None) for e in examples]
+    pairs += [(e, name) for name, more in (extra or {}).items() for e in more]
+    pairs += [(title_only(e), source) for e, source in pairs if e.document.body]
+    analyses = analyse([example.document for example, _ in pairs])
+    space = FeatureSpace.fit(specs, analyses, embedder)
+    vectors: dict[int, dict[int, float]] = {}
     categories: list[CategoryModel] = []
     for spec in specs:
-        pool = [*examples, *((extra or {}).get(spec.name, ()))]
-        gated = [example for example in pool if spec.gated(full_text(example.document))]
-        labels = [spec.name in example.labels for example in gated]
+        gated = [
+            row
+            for row, ((example, source), analysis) in enumerate(zip(pairs, analyses, strict=True))
+            if source in (None, spec.name) and spec.gated(analysis.text)
+        ]
+        labels = [spec.name in pairs[row][0].labels for row in gated]
         if spec.examples is None and not spec.built_in or len(set(labels)) < 2:
             categories.append(CategoryModel(spec, None))
             continue
-        matrix = features(vectorizer, specs, [e.document for e in gated], [full_text(e.document) for e in gated])
-        estimator = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
-        estimator.fit(matrix, labels)
-        categories.append(CategoryModel(spec, estimator))
+        missing = [row for row in gated if row not in vectors]
+        vectors.update(zip(missing, space.vectors([analyses[row] for row in missing], embedder), strict=True))
+        categories.append(CategoryModel(spec, _fit(space.size, [vectors[row] for row in gated], labels)))
     fingerprint = hashlib.sha256(repr([s.name for s in specs]).encode()).hexdigest()[:8]
-    return TrainedClassifier(vectorizer, categories, f"{MODEL_VERSION}-{fingerprint}")
+    classifier = TrainedClassifier(space, categories, f"{MODEL_VERSION}-{fingerprint}")
+    classifier.embedder = embedder
+    return classifier
+
+
+def _fit(size: int, vectors: Sequence[dict[int, float]], labels: Sequence[bool]) -> LinearScorer:
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [row for row, vector in enumerate(vectors) for _ in vector]
+    columns = [column for vector in vectors for column in vector]
+    values = [value for vector in vectors for value in vector.values()]
+    matrix = csr_matrix((values, (rows, columns)), shape=(len(vectors), size))
+    estimator = LogisticRegression(C=_C, class_weight="balanced", max_iter=3000).fit(matrix, labels)
+    return LinearScorer(estimator.coef_[0].astype(np.float64), float(estimator.intercept_[0]))
 
 
 def examples_from_jsonl(lines: Iterable[str]) -> list[Example]:
-    """Labelled items in the classify format (title, body, optional published, labels); ValueError
-    names the first line that cannot be read."""
+    """Labelled items in the classify format (title, body, optional published, labels, frame, kind);
+    ValueError names the first line that cannot be read."""
     from monitor.classification.batch import read_items
 
     examples = []
     for parsed in read_items(lines):
         if parsed.document is None:
             raise ValueError(f"line {parsed.line}: {parsed.error}")
-        examples.append(Example(parsed.document, frozenset(parsed.item.get("labels", []))))
+        item = parsed.item
+        group = str(item.get("frame") or item.get("id") or parsed.line)
+        examples.append(Example(parsed.document, frozenset(item.get("labels", [])), group, str(item.get("kind", ""))))
     return examples
 
 
@@ -194,7 +202,7 @@ def load(path: Path) -> TrainedClassifier | None:
     try:
         with path.open("rb") as handle:
             model = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as exc:
         if path.exists():
             logger.warning("ignoring unreadable model %s (%s); it will be rebuilt", path, exc)
         return None
@@ -202,9 +210,10 @@ def load(path: Path) -> TrainedClassifier | None:
 
 
 def model_key(parts: Iterable[bytes]) -> str:
-    import sklearn
+    from importlib.metadata import version
 
-    digest = hashlib.sha256(MODEL_VERSION.encode() + sklearn.__version__.encode())
+    # The version, not the module: importing scikit-learn would cost every start 0.7 s.
+    digest = hashlib.sha256(MODEL_VERSION.encode() + version("scikit-learn").encode())
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()[:20]

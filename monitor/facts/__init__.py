@@ -9,6 +9,7 @@ districts (electoral districts) and figures (survey labels with their counts).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from monitor.facts.amounts import extract_amounts
 from monitor.facts.dates import ResolvedDate, extract_dates
 from monitor.facts.figures import Figure, extract_figures
 from monitor.facts.identifiers import RejectedNumber, corporate_number_owners, extract_corporate_numbers, extract_districts
-from monitor.facts.names import Person, extract_organizations, extract_people, tokenize
+from monitor.facts.names import Person, Token, extract_organizations, extract_people, tokenize
 from monitor.items import Document
 from monitor.jpdates import JST
 
@@ -40,12 +41,13 @@ class Facts:
         return asdict(self)
 
 
-def extract_facts(document: Document) -> Facts:
+def extract_facts(document: Document, tokens: Sequence[Token] | None = None) -> Facts:
+    """The facts of ``document``; ``tokens``: its title and body tokenized already (by the classifier)."""
     text = f"{document.title}\n{document.body}"
     published = document.published_at.astimezone(JST).date() if document.published_at else None
     dates, resolved = extract_dates(text, published)
     valid_numbers, rejected_numbers = extract_corporate_numbers(text)
-    tokens = tokenize(text)
+    tokens = tokenize(text) if tokens is None else tokens
     organizations = extract_organizations(text, tokens)
     return Facts(
         amounts_jpy=extract_amounts(text),

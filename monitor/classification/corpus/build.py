@@ -1,172 +1,155 @@
-"""Builds the labelled corpus: train.jsonl and test.jsonl next to this file.
+"""Builds the labelled corpus, corpus.jsonl next to this file, from the frames and the real titles.
 
-    python -m monitor.classification.corpus.build
+    python -m monitor.classification.corpus.build           # write corpus.jsonl and corpus.e5.npz
+    python -m monitor.classification.corpus.build --check   # render every frame once; report problems
 
-Written for the project (nothing copied from any site); every name, company and figure is
-invented. Frames (donation.py, guidance.py, cio.py, general.py) write documents in NHK-article,
-press-release, headline and table styles; dates come as 和暦 or western, and a fifth of the items
-use full-width digits. The test split is kept apart three ways: its positive frames include ones
-the training split never sees (unseen phrasing), it names people, companies and places from a
-separate pool (unseen names), and it adds items written by hand in other styles (handwritten.py).
-Every hard-negative type appears in both splits, with different names and slots.
+Frames (frames/*.toml, see frames/README.md) are written for the project; every name, company and
+figure in them is invented (pools.toml). Each frame is rendered several times with other slot
+values, dates in 和暦 or 西暦, and a fifth of the items in full-width digits. Every item keeps its
+frame's id: evaluation holds whole frames out (no frame is both trained and tested).
 
-Fact annotation guidelines (the frames record facts as they write them):
+Real text: MIC press-release titles of 2009-2013 with the labels derived from them
+(mic_titles.jsonl, see mic_titles.py) join as title-only items, each its own frame.
+
+Fact annotation guidelines (the slots record facts as they write them):
 - organizations: ministries, agencies, commissions, regional bureaus; companies as written (legal
-  form included when written; a quoted company name too); parties, named party branches, named
-  political groups; media and other named bodies; an abbreviation declared in the text. Not:
-  同社-style anaphora, generic nouns (地元の建設会社), place names, divisions of a ministry.
-- people: named persons, each with the title attached to the name where there is one.
-- dates: year-month-day expressions, and dates continuing one (a range, 同年).
-- resolved_dates: relative and year-less expressions, resolved against the publication date.
+  form included when written); parties, named party branches, named political groups, assemblies;
+  media. Not: 同社-style anaphora, generic nouns (地元の建設会社), place names.
+- people: named persons; dates: full year-month-day dates.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
-from collections.abc import Callable
+import sys
+import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from monitor.classification.corpus import cio, donation, general, guidance, handwritten
-from monitor.classification.corpus.builder import Doc, full_width
-from monitor.classification.corpus.pools import banks, builders, city_names, companies, politicians
+from monitor.classification.corpus.template import FrameError, Item, full_width, render
 from monitor.jpdates import JST
 
 HERE = Path(__file__).parent
+FRAMES = HERE / "frames"
+CORPUS = HERE / "corpus.jsonl"
+EMBEDDINGS = HERE / "corpus.e5.npz"
 SEED = 2026
-_HELD_OUT_EVERY = 4  # every 4th positive frame is seen only in the test split
-_PER_FRAME = {"train": 6, "test": 3}
-_PER_HELD_OUT_FRAME = 5
+RENDERINGS = {"positive": 7, "hard_negative": 6, "negative": 4}
+_KINDS = frozenset(RENDERINGS)
+_REQUIRED = ("id", "kind", "labels", "register", "title", "body")
 
 
-class _Sampler:
-    """Slot values for one split, and one Doc per generated item."""
-
-    def __init__(self, split: str, rng: random.Random) -> None:
-        self.split = split
-        self.rng = rng
-        self.politicians = politicians(split, rng)
-        self.companies = companies(split, rng)
-        self.builders = builders(split)
-        self.banks = banks(split)
-        self.cities = city_names(split)
-
-    def doc(self) -> Doc:
-        published = date(2022, 1, 1) + timedelta(days=self.rng.randint(0, 1400))
-        return Doc(self.rng, published, era_dates=self.rng.random() < 0.5)
-
-    def amount(self) -> int:
-        return self.rng.choice([50, 100, 120, 150, 200, 300, 500, 1000, 1500]) * 10**4
+def load_frames() -> list[dict[str, Any]]:
+    frames = []
+    for path in sorted(FRAMES.glob("*.toml")):
+        with path.open("rb") as handle:
+            for frame in tomllib.load(handle).get("frame", []):
+                frames.append({**frame, "file": path.name})
+    return frames
 
 
-def _item(split: str, frame: Callable, kind: str, labels: tuple[str, ...], doc: Doc, title: str, body: str, index: int) -> dict:
-    if doc.rng.random() < 0.2:
+def problems(frames: list[dict[str, Any]], categories: tuple[str, ...]) -> list[str]:
+    """Everything wrong with the frames: missing keys, duplicate ids, unknown labels or slots."""
+    found = []
+    seen: set[str] = set()
+    for frame in frames:
+        where = f"{frame['file']}: {frame.get('id', '(no id)')}"
+        missing = [key for key in _REQUIRED if key not in frame]
+        if missing:
+            found.append(f"{where}: missing {', '.join(missing)}")
+            continue
+        if frame["id"] in seen:
+            found.append(f"{where}: id used twice")
+        seen.add(frame["id"])
+        if frame["kind"] not in _KINDS:
+            found.append(f"{where}: kind {frame['kind']!r} is not one of {', '.join(sorted(_KINDS))}")
+        if any(label not in categories for label in frame["labels"]) or (frame["kind"] == "positive") != bool(frame["labels"]):
+            found.append(f"{where}: labels {frame['labels']} do not fit kind {frame['kind']!r}")
+        try:
+            _render(frame, random.Random(0), 0)
+        except (FrameError, ValueError, IndexError, KeyError) as exc:
+            found.append(f"{where}: {exc}")
+    return found
+
+
+def _render(frame: dict[str, Any], rng: random.Random, index: int) -> dict[str, Any]:
+    published = date(2019, 6, 1) + timedelta(days=rng.randint(0, 2200))
+    item = Item(rng, published, era_dates=rng.random() < 0.5)
+    title = " ".join(render(frame["title"], item).split())
+    body = render(frame["body"].strip(), item)
+    if rng.random() < 0.2:
         title, body = full_width(title), full_width(body)
-    hour = doc.rng.randint(6, 21)
-    published = datetime(doc.published.year, doc.published.month, doc.published.day, hour, doc.rng.randint(0, 59), tzinfo=JST)
+    moment = datetime(published.year, published.month, published.day, rng.randint(6, 21), rng.randint(0, 59), tzinfo=JST)
     return {
-        "id": f"{split}-{frame.__name__}-{index:02d}",
+        "id": f"{frame['id']}#{index}",
         "title": title,
         "body": body,
-        "published": published.isoformat(),
-        "labels": list(labels),
-        "kind": kind,
-        "frame": frame.__name__,
-        "facts": doc.facts,
+        "published": moment.isoformat(),
+        "labels": list(frame["labels"]),
+        "kind": frame["kind"],
+        "frame": frame["id"],
+        "register": frame["register"],
+        "facts": item.facts.values,
     }
 
 
-def _generate(
-    sampler: _Sampler, frames: list[Callable], kind: str, labels: tuple[str, ...], count: int, make: Callable
-) -> list[dict]:
-    items = []
+def build(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from monitor.classification.corpus.mic_titles import title_items
+
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for frame in frames:
-        for index in range(count):
-            doc = sampler.doc()
-            title, body = make(frame, doc)
-            items.append(_item(sampler.split, frame, kind, labels, doc, title, body, index))
-    return items
-
-
-def _held_out(frames: list[Callable], split: str) -> list[Callable]:
-    return [frame for i, frame in enumerate(frames) if (i % _HELD_OUT_EVERY == _HELD_OUT_EVERY - 1) == (split == "test")]
-
-
-def build_split(split: str) -> list[dict]:
-    sampler = _Sampler(split, random.Random(f"{SEED}-{split}"))
-    rng = sampler.rng
-
-    def donation_slots(frame: Callable, doc: Doc) -> tuple[str, str]:
-        return frame(doc, rng.choice(sampler.politicians), rng.choice(sampler.builders), sampler.amount())
-
-    def guidance_slots(frame: Callable, doc: Doc) -> tuple[str, str]:
-        regulator = rng.choice(["金融庁", "総務省", "経済産業省"])
-        return frame(doc, rng.choice(sampler.companies), regulator, rng.choice(sampler.banks))
-
-    def cio_slots(frame: Callable, doc: Doc) -> tuple[str, str]:
-        return frame(doc, rng.choice(sampler.cities))
-
-    def general_slots(frame: Callable, doc: Doc) -> tuple[str, str]:
-        return frame(doc, rng.choice(sampler.politicians), rng.choice(sampler.companies))
-
-    items: list[dict] = []
-    for frames, labels, make in (
-        (donation.POSITIVE_FRAMES, ("donation_refund",), donation_slots),
-        (guidance.POSITIVE_FRAMES, ("guidance_notice",), guidance_slots),
-        (cio.POSITIVE_FRAMES, ("cio_survey",), cio_slots),
-    ):
-        own = _held_out(frames, split)
-        per_frame = _PER_HELD_OUT_FRAME if split == "test" else _PER_FRAME["train"]
-        items += _generate(sampler, own, "positive", labels, per_frame, make)
-        if split == "test":  # the training frames again, with names the model never saw
-            items += _generate(sampler, _held_out(frames, "train"), "positive", labels, 2, make)
-    for frames, make in (
-        (donation.HARD_NEGATIVE_FRAMES, donation_slots),
-        (guidance.HARD_NEGATIVE_FRAMES, guidance_slots),
-        (cio.HARD_NEGATIVE_FRAMES, cio_slots),
-    ):
-        items += _generate(sampler, frames, "hard_negative", (), _PER_FRAME[split], make)
-    items += _generate(sampler, general.NEGATIVE_FRAMES, "negative", (), _PER_FRAME[split] - 1, general_slots)
-    for frame, labels in general.MULTI_FRAMES:
-        items += _generate(sampler, [frame], "positive", labels, _PER_FRAME[split] // 2, general_slots)
-    if split == "test":
-        items += [
-            {**item, "id": f"test-handwritten-{index:02d}", "kind": _kind(item), "frame": "handwritten"}
-            for index, item in enumerate(handwritten.ITEMS)
-        ]
-    return items
-
-
-def _kind(item: dict) -> str:
-    if item["labels"]:
-        return "positive"
-    text = item["title"] + item["body"]
-    shared = ("寄付", "献金", "返金", "返還", "指導", "勧告", "命令", "CIO", "DX", "調査")
-    return "hard_negative" if any(word in text for word in shared) else "negative"
-
-
-def _unique(items: list[dict], seen: set[str]) -> list[dict]:
-    """Items whose text is new: a frame with few slots can write the same item twice, and the
-    test split must not hold an item the training split has."""
-    kept = []
-    for item in items:
-        text = item["title"] + "\n" + item["body"]
-        if text not in seen:
-            seen.add(text)
-            kept.append(item)
-    return kept
+        rng = random.Random(f"{SEED}-{frame['id']}")
+        for index in range(RENDERINGS[frame["kind"]]):
+            item = _render(frame, rng, index)
+            text = item["title"] + "\n" + item["body"]
+            if text not in seen:  # a frame with few slots may write the same item twice
+                seen.add(text)
+                items.append(item)
+    return items + title_items()
 
 
 def main() -> None:
-    seen: set[str] = set()
-    for split in ("train", "test"):
-        items = _unique(build_split(split), seen)
-        with (HERE / f"{split}.jsonl").open("w", encoding="utf-8") as output:
-            for item in items:
-                output.write(json.dumps(item, ensure_ascii=False) + "\n")
-        kinds = {kind: sum(item["kind"] == kind for item in items) for kind in ("positive", "hard_negative", "negative")}
-        print(f"{split}: {len(items)} items {kinds}")
+    from monitor.config import BUILT_IN_CATEGORIES
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="render every frame once and report problems")
+    arguments = parser.parse_args()
+    frames = load_frames()
+    found = problems(frames, BUILT_IN_CATEGORIES)
+    for problem in found:
+        print(problem, file=sys.stderr)
+    if arguments.check or found:
+        counts: dict[tuple[str, str], int] = {}
+        for frame in frames:
+            key = (frame.get("labels") or ["-"])[0], frame.get("kind", "?")
+            counts[key] = counts.get(key, 0) + 1
+        print("frames:", ", ".join(f"{label}/{kind} {count}" for (label, kind), count in sorted(counts.items())))
+        sys.exit(1 if found else 0)
+    items = build(frames)
+    with CORPUS.open("w", encoding="utf-8") as output:
+        for item in items:
+            output.write(json.dumps({key: value for key, value in item.items() if value is not None}, ensure_ascii=False) + "\n")
+    kinds = {kind: sum(item["kind"] == kind for item in items) for kind in sorted(_KINDS)}
+    print(f"{len(items)} items from {len({item['frame'] for item in items})} frames: {kinds}")
+    print(f"{store_embeddings(CORPUS.read_text(encoding='utf-8').splitlines())} embeddings stored in {EMBEDDINGS.name}")
+
+
+def store_embeddings(lines: list[str]) -> int:
+    """Embed, once, what training reads: every gated corpus item and its title alone."""
+    from monitor.classification.categories import BUILT_IN
+    from monitor.classification.embeddings import Embedder
+    from monitor.classification.features import analyse
+    from monitor.classification.model import examples_from_jsonl, title_only
+
+    examples = examples_from_jsonl(lines)
+    examples += [title_only(example) for example in examples if example.document.body]
+    texts = sorted({a.embedding_text for a in analyse([e.document for e in examples]) if any(s.gated(a.text) for s in BUILT_IN)})
+    Embedder().store(EMBEDDINGS, texts)
+    return len(texts)
 
 
 if __name__ == "__main__":
