@@ -1,26 +1,21 @@
 """Channels: where a notice is delivered. Each kind implements ``Channel``; built from the config.
 
-Email channels are not here: they are digests (alerts/digest.py), built from the store.
+Email channels are not here: they are digests (alerts/digest.py), built from the store; their
+SMTP server is checked with the others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol, TextIO
 
+from alerts.console import ConsoleChannel
+from alerts.email import check_server
+from alerts.slack import SlackChannel, slack_client
+from alerts.webhook import WebhookChannel
 from monitor.config import Settings
 from monitor.items import Notice
-
-CATEGORY_LABELS = {
-    "donation_refund": "政治資金 寄付の返金",
-    "guidance_notice": "行政指導・命令",
-    "cio_survey": "自治体CIO・DX調査",
-}
-HEALTH_LABELS = {"source_broken": "ソース異常", "source_recovered": "ソース復旧"}
-
-
-def category_label(category: str) -> str:
-    return CATEGORY_LABELS.get(category, category)
 
 
 class Channel(Protocol):
@@ -40,12 +35,13 @@ class Channel(Protocol):
         there is none, or when this channel cannot tell."""
         ...
 
+    def check(self) -> list[str]:
+        """Problems that would keep alerts out of this channel, each naming its fix; [] when none
+        is known. Never posts."""
+        ...
+
 
 def build_channels(settings: Settings, console: TextIO | None = None) -> dict[str, Channel]:
-    from alerts.console import ConsoleChannel
-    from alerts.slack import SlackChannel, slack_client
-    from alerts.webhook import WebhookChannel
-
     channels: dict[str, Channel] = {}
     client = None
     for name, channel in settings.config.channels.items():
@@ -58,3 +54,13 @@ def build_channels(settings: Settings, console: TextIO | None = None) -> dict[st
         elif channel.kind == "webhook":
             channels[name] = WebhookChannel(name, str(channel.url))
     return channels
+
+
+def channel_problems(settings: Settings, channels: Mapping[str, Channel]) -> dict[str, list[str]]:
+    """Every configured channel and what would keep alerts out of it ([] when nothing is known)."""
+    problems = {name: channel.check() for name, channel in channels.items()}
+    email = [name for name, channel in settings.config.channels.items() if channel.kind == "email"]
+    if email:
+        smtp = check_server(settings.config.smtp, settings.smtp_user, settings.smtp_password)
+        problems.update({name: smtp for name in email})
+    return problems

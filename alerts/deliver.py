@@ -29,12 +29,13 @@ from alerts.channels import Channel
 from monitor.config import DeliveryConfig, format_duration
 from monitor.errors import ChannelConfigError, DeliveryError, StoreError
 from monitor.items import notice_from_row
-from monitor.jpdates import utcnow
+from monitor.jpdates import format_jst, utcnow
 from monitor.models import OutboxRow
 from monitor.outage import Outage
 from monitor.store import Store
 
 logger = logging.getLogger(__name__)
+sent_logger = logging.getLogger(f"{__name__}.sent")  # each alert sent: shown from -v on
 
 THREAD_WAIT = timedelta(seconds=5)
 MAX_PACING_WAIT_SECONDS = 5.0
@@ -62,7 +63,7 @@ class DeliveryReport:
 class Deliverer:
     def __init__(self, store: Store, channels: dict[str, Channel], config: DeliveryConfig) -> None:
         self._store = store
-        self._channels = channels
+        self.channels = channels
         self._config = config
         self._held: dict[str, tuple[str, float]] = {}  # channel → (reason, monotonic time the hold ends)
         self._ready_at: dict[str, float] = {}
@@ -105,7 +106,7 @@ class Deliverer:
             del self._held[name]  # the hold is over: the next alert tries the channel again
         return [
             name
-            for name in self._channels
+            for name in self.channels
             if name not in self._held and self._ready_at.get(name, 0.0) - now <= MAX_PACING_WAIT_SECONDS
         ]
 
@@ -171,7 +172,7 @@ class Deliverer:
                 report.deferred += 1
                 return
             thread = root.remote_ref
-        channel = self._channels[row.channel]
+        channel = self.channels[row.channel]
         try:
             remote_ref = channel.send(notice_from_row(row.kind, row.payload), thread=thread)
         except ChannelConfigError as exc:
@@ -185,12 +186,13 @@ class Deliverer:
         with self._store.begin() as connection:
             outbox.mark_sent(connection, row.id, utcnow(), remote_ref)
         report.sent += 1
+        sent_logger.debug("sent to %s: %s (%s)", row.channel, _described(row), remote_ref or "no reference")
 
     def _already_posted(self, row: OutboxRow, report: DeliveryReport) -> bool:
         """Whether an earlier attempt did post (its answer lost, or its deliverer killed); then
         the row is marked sent. An error while checking counts as a failed attempt."""
         try:
-            posted = self._channels[row.channel].find(row.key, row.created_at)
+            posted = self.channels[row.channel].find(row.key, row.created_at)
         except ChannelConfigError as exc:
             self._put_on_hold(row, str(exc), report)
             return True
@@ -202,12 +204,12 @@ class Deliverer:
         with self._store.begin() as connection:
             outbox.mark_sent(connection, row.id or 0, utcnow(), posted)
         report.recovered += 1
-        logger.info("alert %s was already posted to %s (%s): not posting it again", row.key, row.channel, posted)
+        logger.info("already posted to %s (%s), not posted again: %s", row.channel, posted, _described(row))
         return True
 
     def _fail(self, row: OutboxRow, error: str, retry_after: float | None, report: DeliveryReport) -> None:
         with self._store.begin() as connection:
-            state = outbox.mark_failed(
+            state, next_attempt = outbox.mark_failed(
                 connection,
                 row,
                 utcnow(),
@@ -219,10 +221,16 @@ class Deliverer:
             )
         if state == outbox.DEAD:
             report.dead += 1
-            logger.error("alert %s to %s dead-lettered after %d attempts: %s", row.key, row.channel, row.attempts, error)
+            logger.error(
+                "alert to %s dead-lettered after %d attempts: %s: %s (see `regwatch outbox list`)",
+                row.channel, row.attempts, _described(row), error,
+            )  # fmt: skip
         else:
             report.failed += 1
-            logger.warning("alert %s to %s failed (attempt %d): %s", row.key, row.channel, row.attempts, error)
+            logger.warning(
+                "alert to %s failed (attempt %d), next attempt %s: %s: %s",
+                row.channel, row.attempts, format_jst(next_attempt), _described(row), error,
+            )  # fmt: skip
         report.errors.append(error)
 
     def _put_on_hold(self, row: OutboxRow, reason: str, report: DeliveryReport) -> None:
@@ -245,6 +253,14 @@ class Deliverer:
         with self._store.begin() as connection:
             for row in rows:
                 outbox.release(connection, row, reason, utcnow() + retry_in, state=state)
+
+
+def _described(row: OutboxRow) -> str:
+    """What an operator recognises an alert by: its title and link (a health notice: its source)."""
+    payload = row.payload
+    if row.kind == "alert":
+        return f"「{' '.join(str(payload.get('title', '')).split())[:80]}」 {payload.get('url', '')}"
+    return f"{row.kind} of source {payload.get('source_id', '')}"
 
 
 class DeliveryWorker:

@@ -1,153 +1,36 @@
-"""The daily digest of an email channel: what its routes take from the events since the last one,
-grouped by category with counts and facts; a day with nothing new still says so, with how many
-sources are healthy, so silence is never ambiguous.
-
-Building is pure (``build_digest``); ``Digests`` reads the store, schedules one digest per channel
-and business day (Japanese public holidays and weekends skipped), and sends each once: a digest
-row is unique per channel and day, claimed before sending and marked sent after the SMTP server
-accepted it; a failure is retried with backoff.
+"""Sending the daily digest of each email channel: one per channel and business day (Japanese
+public holidays and weekends skipped), each sent once. A digest row is unique per channel and
+day, claimed before sending and marked sent after the SMTP server accepted it; a failure is
+retried with backoff. What a digest says is built in ``alerts.digest_view``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import jpholiday
 from sqlalchemy import and_, select, update
 
-from alerts.channels import category_label
-from alerts.facts_text import fact_lines
+from alerts.digest_view import Digest, build_digest
+from alerts.email import digest_message, send_message
 from alerts.outbox import backoff_delay
-from monitor.config import ChannelConfig, RouteConfig, Settings
+from monitor.config import Settings
 from monitor.errors import DeliveryError
-from monitor.items import Classification
-from monitor.jpdates import JST, format_jst, utcnow
-from monitor.models import DigestRow, SourceRow
-from monitor.route import decide
+from monitor.jpdates import JST, utcnow
+from monitor.models import DigestRow
 from monitor.store import Store, events_between, insert_for, source_rows
 
 logger = logging.getLogger(__name__)
 
 DIGEST = DigestRow.__table__
-_WEEKDAYS = "月火水木金土日"
 _FIRST_WINDOW = timedelta(days=1)
 _MAX_WINDOW = timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class DigestEntry:
-    title: str
-    url: str | None  # only http(s): a feed's javascript: link never becomes a link
-    source: str
-    published: str
-    updated: bool
-    facts: list[tuple[str, str]]
-    evidence: list[str]
-
-
-@dataclass(frozen=True)
-class DigestSection:
-    category: str
-    label: str
-    entries: list[DigestEntry]
-
-
-@dataclass(frozen=True)
-class FailingSource:
-    id: str
-    name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Digest:
-    channel: str
-    day: date
-    subject: str
-    heading: str
-    window: str
-    sections: list[DigestSection]
-    healthy: int
-    failing: list[FailingSource] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return item_count(self.sections)
-
-
-def item_count(sections: Sequence[DigestSection]) -> int:
-    """Items in the digest: one listed under two categories counts once."""
-    return len({(entry.title, entry.url) for section in sections for entry in section.entries})
-
-
 def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and not jpholiday.is_holiday(day)
-
-
-def day_text(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日({_WEEKDAYS[day.weekday()]})"
-
-
-def build_digest(
-    name: str,
-    channel: ChannelConfig,
-    routes: Sequence[RouteConfig],
-    events: Sequence[dict[str, Any]],
-    sources: Sequence[SourceRow],
-    source_names: dict[str, str],
-    window: tuple[datetime, datetime],
-    day: date,
-) -> Digest:
-    """The digest of channel ``name`` for ``events`` (rows of store.events_between)."""
-    subscribed = [route for route in routes if name in route.channels]
-    by_category: dict[str, dict[int, DigestEntry]] = {}
-    for event in events:
-        classification = Classification(tuple(event["labels"] or ()), event["scores"] or {}, {}, {}, "")
-        for route in subscribed:
-            decision = decide(route, source_id=event["source_id"], event=event["kind"], classification=classification)
-            for category in decision.categories:
-                entries = by_category.setdefault(category, {})
-                updated = event["kind"] == "updated" or (event["item_id"] in entries and entries[event["item_id"]].updated)
-                entries[event["item_id"]] = _entry(event, category, source_names, updated)
-    sections = [
-        DigestSection(category, category_label(category), list(entries.values()))
-        for category, entries in sorted(by_category.items())
-    ]
-    failing = [
-        FailingSource(s.id, source_names.get(s.id, s.id), s.broken_reason or s.last_error or "")
-        for s in sources
-        if s.enabled and s.health == "broken"
-    ]
-    healthy = sum(1 for s in sources if s.enabled and s.health != "broken")
-    count = item_count(sections)
-    summary = f"新着{count}件" if count else "新着なし"
-    return Digest(
-        channel=name,
-        day=day,
-        subject=f"{channel.subject} {day_text(day)}: {summary}",
-        heading=f"{channel.subject} {day_text(day)}",
-        window=f"{format_jst(window[0])} ～ {format_jst(window[1])} の新着・更新",
-        sections=sections,
-        healthy=healthy,
-        failing=failing,
-    )
-
-
-def _entry(event: dict[str, Any], category: str, source_names: dict[str, str], updated: bool) -> DigestEntry:
-    link = event["link"] or ""
-    return DigestEntry(
-        title=" ".join(event["title_raw"].split()),
-        url=link if link.startswith(("http://", "https://")) else None,
-        source=source_names.get(event["source_id"], event["source_id"]),
-        published=format_jst(event["published_at"] or event["created_at"]),
-        updated=updated,
-        facts=fact_lines(event["facts"] or {}),
-        evidence=list((event["evidence"] or {}).get(category, [])),
-    )
 
 
 @dataclass(frozen=True)
@@ -202,8 +85,6 @@ class Digests:
 
     def send_due(self, now: datetime | None = None) -> list[DigestAttempt]:
         """Send every digest that is due; returns what happened to each one tried."""
-        from alerts.email import digest_message, send_message
-
         now = now or utcnow()
         results: list[DigestAttempt] = []
         for row in self._claim(now):

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from alerts.digest import Digest
+from alerts.digest_view import Digest
+from alerts.render import PROBE_HEADER, probe_text
 from monitor.config import ChannelConfig, SmtpConfig
 from monitor.errors import ChannelConfigError, DeliveryError
+from monitor.items import ProbeNotice
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("alerts", "templates"),
@@ -47,7 +51,37 @@ def digest_message(digest: Digest, channel: ChannelConfig, sender: str) -> Email
     return message
 
 
+def probe_message(name: str, channel: ChannelConfig, sender: str, notice: ProbeNotice) -> EmailMessage:
+    """The mail ``regwatch channels test`` sends to an email channel."""
+    message = EmailMessage()
+    message["Subject"] = f"{PROBE_HEADER}: {name}"
+    message["From"] = sender
+    message["To"] = ", ".join(channel.to)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=f"regwatch.probe.{name}", domain="regwatch.local")
+    message.set_content(probe_text(notice))
+    return message
+
+
 def send_message(message: EmailMessage, config: SmtpConfig, user: str | None, password: str | None) -> None:
+    with _session(config, user, password) as client:
+        client.send_message(message)
+
+
+def check_server(config: SmtpConfig, user: str | None, password: str | None) -> list[str]:
+    """What would keep the digest from going out (connection, TLS, login), each with its fix; sends nothing."""
+    try:
+        with _session(config, user, password):
+            return []
+    except ChannelConfigError as exc:
+        return [f"{exc}: correct [smtp] or REGWATCH_SMTP_USER / REGWATCH_SMTP_PASSWORD"]
+    except DeliveryError as exc:
+        return [f"{exc}: check [smtp] host, port and security, and that the server is up"]
+
+
+@contextmanager
+def _session(config: SmtpConfig, user: str | None, password: str | None) -> Iterator[smtplib.SMTP]:
+    """A connected, secured and logged-in SMTP session; errors as ChannelConfigError or DeliveryError."""
     try:
         if config.security == "tls":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -66,7 +100,7 @@ def send_message(message: EmailMessage, config: SmtpConfig, user: str | None, pa
                         'set [smtp] security = "starttls"'
                     )
                 client.login(user, password)
-            client.send_message(message)
+            yield client
     except smtplib.SMTPAuthenticationError as exc:
         raise ChannelConfigError(f"smtp {config.host}:{config.port}: authentication refused ({exc.smtp_code})") from exc
     except (smtplib.SMTPException, OSError) as exc:

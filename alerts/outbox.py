@@ -21,13 +21,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
 
+from alerts.states import DEAD, FAILED, HELD, PENDING, SENDING, SENT
 from monitor.items import Notice, notice_kind
 from monitor.models import OutboxRow
 from monitor.store import insert_for, prepared
 
 OUTBOX = OutboxRow.__table__
-PENDING, SENDING, SENT, FAILED, DEAD, HELD = "pending", "sending", "sent", "failed", "dead", "held"
-STATES = (PENDING, SENDING, SENT, FAILED, DEAD, HELD)
 
 
 @dataclass(frozen=True)
@@ -161,8 +160,8 @@ def mark_failed(
     backoff: float,
     max_backoff: float,
     retry_after: float | None = None,
-) -> str:
-    """Schedule the next attempt, or dead-letter the row; returns the new state."""
+) -> tuple[str, datetime]:
+    """Schedule the next attempt, or dead-letter the row; returns the new state and when it is due."""
     if row.attempts >= max_attempts:
         state, next_attempt = DEAD, now
     else:
@@ -171,7 +170,7 @@ def mark_failed(
     connection.execute(
         update(OUTBOX).where(OUTBOX.c.id == row.id).values(state=state, next_attempt_at=next_attempt, last_error=error[:2000])
     )
-    return state
+    return state, next_attempt
 
 
 def release(connection: Connection, row: OutboxRow, reason: str, retry_at: datetime, *, state: str = PENDING) -> None:

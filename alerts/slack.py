@@ -25,12 +25,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
-from alerts.channels import HEALTH_LABELS, category_label
-from alerts.console import render_text
-from alerts.facts_text import fact_lines
+from alerts.slack_blocks import render_blocks, render_fallback
 from monitor.errors import ChannelConfigError, DeliveryError
-from monitor.items import Alert, HealthNotice, Notice
-from monitor.jpdates import format_jst
+from monitor.items import Notice
 
 logger = logging.getLogger(__name__)
 
@@ -43,111 +40,12 @@ _CONFIG_ERRORS = frozenset(
         "org_login_required", "ekm_access_denied",
     }
 )  # fmt: skip
-_HEADER_LIMIT = 150
-_SECTION_LIMIT = 3000
-# Slack truncates ``text`` at 40,000 characters and refuses longer posts; a fallback is a summary.
-TEXT_LIMIT = 3000
-_TITLE_LIMIT = 500
-_URL_LIMIT = 2000
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _HISTORY_PAGES = 5
-_SPECIAL_MENTIONS = {"here": "<!here>", "channel": "<!channel>", "everyone": "<!everyone>"}
 
 
 def slack_client(token: str, base_url: str, timeout: float = 15.0) -> WebClient:
     return WebClient(token=token, base_url=base_url, timeout=max(1, round(timeout)), retry_handlers=[])
-
-
-def escape_mrkdwn(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mention_markup(mention: str) -> str:
-    """A route's mention (validated by the config) in Slack's syntax: U123 → <@U123>, S456 → <!subteam^S456>."""
-    bare = mention.lstrip("@")
-    if bare in _SPECIAL_MENTIONS:
-        return _SPECIAL_MENTIONS[bare]
-    if bare.startswith(("subteam^", "S")):
-        return f"<!subteam^{bare.removeprefix('subteam^')}>"
-    return f"<@{bare}>"
-
-
-def _link(url: str, label: str) -> str:
-    """A linked label, both cut to what Slack takes (a cut inside the markup would break the link)."""
-    label = shorten(label, _TITLE_LIMIT)
-    if len(url) > _URL_LIMIT:
-        return escape_mrkdwn(label)
-    safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    return f"<{safe_url}|{escape_mrkdwn(label)}>"
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:_SECTION_LIMIT]}}
-
-
-def render_blocks(notice: Notice) -> list[dict[str, Any]]:
-    if isinstance(notice, HealthNotice):
-        header = f"{HEALTH_LABELS[notice.kind]}: {notice.source_name}"
-        detail = f"*{escape_mrkdwn(notice.source_id)}* · {escape_mrkdwn(notice.reason)}"
-        if notice.since and notice.kind == "source_broken":
-            detail += f"\n{escape_mrkdwn(format_jst(notice.since))} から"
-        return [{"type": "header", "text": {"type": "plain_text", "text": header[:_HEADER_LIMIT]}}, _section(detail)]
-    return _alert_blocks(notice)
-
-
-def _alert_blocks(alert: Alert) -> list[dict[str, Any]]:
-    kind = "更新" if alert.event == "updated" else "新着"
-    header = f"{' / '.join(category_label(c) for c in alert.categories)}（{kind}）"
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": header[:_HEADER_LIMIT], "emoji": False}}
-    ]
-    if alert.mentions:
-        blocks.append(_section(" ".join(mention_markup(m) for m in alert.mentions)))
-    blocks.append(_section(f"*{_link(alert.url, alert.title)}*"))
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": escape_mrkdwn(f"{alert.source_name} · {format_jst(alert.published_at)}")}],
-        }
-    )
-    facts = fact_lines(alert.facts)
-    if facts:
-        blocks.append(
-            {
-                "type": "section",
-                "fields": [{"type": "mrkdwn", "text": f"*{label}*\n{escape_mrkdwn(text)}"[:2000]} for label, text in facts[:10]],
-            }
-        )
-    evidence = [
-        f"*{escape_mrkdwn(c)}*: {escape_mrkdwn(' / '.join(alert.evidence.get(c, ())))}"
-        for c in alert.categories
-        if alert.evidence.get(c)
-    ]
-    if evidence:
-        blocks.append(_section("根拠 " + "\n".join(evidence)))
-    if alert.changes:
-        lines = [
-            f"*{escape_mrkdwn(c.field)}*: ~{escape_mrkdwn(c.before[:200])}~ → {escape_mrkdwn(c.after[:200])}"
-            for c in alert.changes
-        ]
-        blocks.append(_section("\n".join(lines)))
-    return blocks
-
-
-def render_fallback(notice: Notice) -> str:
-    """The plain ``text`` of a message (notifications, screen readers), at most TEXT_LIMIT characters."""
-    mentions = " ".join(mention_markup(m) for m in notice.mentions) + " " if isinstance(notice, Alert) and notice.mentions else ""
-    budget = max(TEXT_LIMIT // 2, TEXT_LIMIT - len(mentions))  # route mentions are few and short
-    text = render_text(notice)
-    escaped = escape_mrkdwn(text)
-    while len(escaped) > budget:  # cut the text, not its escapes: a cut inside "&amp;" shows as garbage
-        text = shorten(text, max(1, len(text) - (len(escaped) - budget)))
-        escaped = escape_mrkdwn(text)
-    return mentions + escaped
 
 
 class SlackChannel:
@@ -196,6 +94,31 @@ class SlackChannel:
             if not response.get("has_more") or not cursor:
                 return None
         return None
+
+    def check(self) -> list[str]:
+        """What would keep alerts out of this channel, each with its fix; [] when the bot can post.
+        Reads only (auth.test, conversations.list for a #name, conversations.info)."""
+        try:
+            bot = self._call("auth.test", self._client.auth_test).get("user") or "regwatch"
+        except ChannelConfigError as exc:
+            return [f"{exc}: set SLACK_BOT_TOKEN to the bot token (xoxb-…) of the app installed in the workspace"]
+        except DeliveryError as exc:
+            return [f"{exc}; the channel could not be checked now (alerts wait and are retried)"]
+        invite = f"invite the bot: /invite @{bot} in {self._channel}"
+        try:
+            info = self._call("conversations.info", self._client.conversations_info, channel=self._resolve_channel_id())
+        except ChannelConfigError as exc:
+            if "missing_scope" in str(exc):
+                return [f"{exc}: add the scopes channels:read and groups:read to the app to let regwatch check its channels"]
+            return [f"{exc}: create the channel or correct [channels.{self.name}] channel; if it is private, {invite}"]
+        except DeliveryError as exc:
+            return [f"{exc}; the channel could not be checked now (alerts wait and are retried)"]
+        channel = info.get("channel") or {}
+        if channel.get("is_archived"):
+            return [f"slack {self.name}: {self._channel} is archived: unarchive it or point [channels.{self.name}] elsewhere"]
+        if channel.get("is_member") is False:
+            return [f"slack {self.name}: the bot @{bot} is not in {self._channel}, so posts are refused: {invite}"]
+        return []
 
     def _resolve_channel_id(self) -> str:
         """History reads take a channel ID: a configured #name is looked up once."""

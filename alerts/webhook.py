@@ -43,3 +43,6 @@ class WebhookChannel:
 
     def find(self, key: str, since: datetime) -> str | None:
         return None  # the receiver deduplicates by Idempotency-Key
+
+    def check(self) -> list[str]:
+        return []  # only a post would tell; `regwatch channels test` makes one

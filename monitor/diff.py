@@ -8,8 +8,8 @@ unchanged list therefore fetches no detail page and creates nothing.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -121,30 +121,51 @@ def stored_entry(known: KnownItem, stored: StoredContent) -> ListEntry:
     return ListEntry(known.url, raw, known.listing_fingerprint or "")
 
 
-def changes(stored: StoredContent, content: ItemContent, *, compare_body: bool) -> tuple[Change, ...]:
-    """What differs between the stored item and its new content.
+def changes(
+    stored: StoredContent, content: ItemContent, *, compare_body: bool, attachments: Sequence[Mapping[str, str]] | None = None
+) -> tuple[Change, ...]:
+    """What differs between the stored item and its new content, in the text as written.
 
-    Bodies are compared only when the caller says both are comparable (``compare_body``): a list
-    summary against a detail page's body is a change of source, not of the release.
+    Titles and bodies are compared in their normalized form (a layout change is no change) and
+    reported as written. Bodies are compared only when the caller says both are comparable
+    (``compare_body``): a list summary against a detail page's body is a change of source, not of
+    the release. ``attachments``: the new list, when the detail page gave one.
     """
     found: list[Change] = []
     if stored.title != content.title:
-        found.append(Change("title", stored.title, content.title))
+        found.append(Change("title", before=_one_line(stored.title_raw), after=_one_line(content.title_raw)))
     if compare_body and stored.body != content.body:
-        before, after = _changed_lines(stored.body, content.body)
-        found.append(Change("body", before, after))
+        added, removed = _sentence_changes(stored.body_raw, content.body_raw)
+        if added or removed:
+            found.append(Change("body", added=added, removed=removed))
+    if attachments is not None:
+        before = {a.get("label") or a.get("url", ""): a for a in stored.attachments}
+        after = {a.get("label") or a.get("url", ""): a for a in attachments}
+        gained, lost = tuple(name for name in after if name not in before), tuple(name for name in before if name not in after)
+        if gained or lost:
+            found.append(Change("attachments", added=gained, removed=lost))
     return tuple(found)
 
 
-def _changed_lines(before: str, after: str) -> tuple[str, str]:
-    removed: list[str] = []
-    added: list[str] = []
-    for line in difflib.ndiff(before.split("\n"), after.split("\n")):
-        if line.startswith("- "):
-            removed.append(line[2:])
-        elif line.startswith("+ "):
-            added.append(line[2:])
-    return _shorten("\n".join(removed)), _shorten("\n".join(added))
+_SENTENCE_END = re.compile(r"(?<=[。！？])|\n")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences (and lines) of a text as written, blanks trimmed."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def _sentence_changes(before: str, after: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Sentences added and removed, compared in normalized form and shown as written."""
+    old = {normalize_line(sentence): sentence for sentence in sentences(before)}
+    new = {normalize_line(sentence): sentence for sentence in sentences(after)}
+    added = tuple(_shorten(sentence) for key, sentence in new.items() if key not in old)
+    removed = tuple(_shorten(sentence) for key, sentence in old.items() if key not in new)
+    return added, removed
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _shorten(text: str) -> str:

@@ -1,5 +1,7 @@
 """Running a source's scrapers on fetched pages: the edge between the fetched bytes and the items.
 
+- An item's detail page is fetched and parsed into an Article, or the failure is returned (for the
+  pipeline to decide what waits and what is settled from the list entry).
 - Control characters are stripped from everything a scraper returns (text, links, attributes):
   one NUL in one title must not make the database refuse the batch it is written in.
 - The source's ``include_links`` / ``exclude_links`` filter the list (with a time budget each).
@@ -9,15 +11,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from monitor.details import DetailResult
+from monitor.errors import ParseError, RegwatchError
+from monitor.fetch import Fetcher
 from monitor.items import Article, Page, RawItem
 from monitor.sources import SourceSpec
 from monitor.text import without_controls
 
+logger = logging.getLogger(__name__)
+
 LARGE_PAGE_BYTES = 256 * 1024
+_DETAIL_CONTENT_TYPES = ("html", "xml", "text/plain")
 
 T = TypeVar("T")
 
@@ -35,6 +44,27 @@ async def article(spec: SourceSpec, page: Page) -> Article:
     assert spec.detail is not None
     parser = spec.detail
     return clean_article(await _parse(page, lambda: parser.parse(page)))
+
+
+async def fetch_article(
+    fetcher: Fetcher, spec: SourceSpec, link: str, *, on_send: Callable[[], object] | None = None
+) -> DetailResult:
+    """The Article of ``link``'s detail page, or why there is none (a FetchError, a ParseError...)."""
+    try:
+        page = await fetcher.get(link, on_send=on_send)
+        _require_text(page)
+        return DetailResult(article=await article(spec, page))
+    except RegwatchError as exc:
+        return DetailResult(error=exc)
+    except Exception as exc:  # a scraper's bug: the item is settled from its list entry, the bug logged
+        logger.exception("%s: %s: detail page could not be parsed", spec.id, link)
+        return DetailResult(error=ParseError(f"{link}: internal error: {exc.__class__.__name__}: {exc}"))
+
+
+def _require_text(page: Page) -> None:
+    content_type = (page.content_type or "").lower()
+    if content_type and not any(kind in content_type for kind in _DETAIL_CONTENT_TYPES):
+        raise ParseError(f"{page.url}: not an HTML page ({page.content_type})")
 
 
 async def _parse(page: Page, parse: Callable[[], T]) -> T:

@@ -181,9 +181,16 @@ class Fetcher:
         async with gate.slot(), self._in_flight:
             if on_send is not None:
                 on_send()
+            started = time.monotonic()
             try:
                 async with asyncio.timeout(self._config.timeout):
-                    return await self._exchange(target, url, headers, gate)
+                    answer = await self._exchange(target, url, headers, gate)
+                    page = answer.page
+                    logger.debug(
+                        "GET %s: %d%s, %d bytes, %.0f ms", url, page.status, " (not modified)" if page.not_modified else "",
+                        len(page.content), (time.monotonic() - started) * 1000,
+                    )  # fmt: skip
+                    return answer
             except TimeoutError:
                 raise TransportError(url, f"no complete answer within {self._config.timeout:g}s") from None
             except AddressRefused as exc:

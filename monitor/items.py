@@ -109,11 +109,51 @@ class Classification:
 
 @dataclass(frozen=True)
 class Change:
-    """What an ``updated`` event changed: field name → (before, after), texts shortened."""
+    """What an ``updated`` event changed, in the text as written (not normalized). ``field``: title,
+    body or attachments. A title goes from ``before`` to ``after``; a body gains the sentences in
+    ``added`` and loses those in ``removed``; the attachments, likewise by name."""
 
     field: str
-    before: str
-    after: str
+    before: str = ""
+    after: str = ""
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Change:
+        return cls(
+            str(data["field"]),
+            str(data.get("before", "")),
+            str(data.get("after", "")),
+            tuple(data.get("added", ())),
+            tuple(data.get("removed", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a release links to (PDF, Excel...), with the name the page gives it."""
+
+    label: str
+    url: str
+    type: str = ""
+
+    @classmethod
+    def listed_in(cls, attributes: Mapping[str, Any]) -> tuple[Attachment, ...]:
+        """The attachments a source recorded in an item's ``attributes``."""
+        return tuple(
+            cls(str(a.get("label") or ""), str(a["url"]), str(a.get("type") or ""))
+            for a in attributes.get("attachments") or ()
+            if isinstance(a, dict) and a.get("url")
+        )
+
+
+LEAD_SOURCE_CHARACTERS = 400  # enough for a lead of two sentences, cut later by the renderer
+
+
+def lead_source(lead: str, body_raw: str) -> str:
+    """What a lead is cut from: the source's own lead, else the body's opening."""
+    return lead or body_raw[:LEAD_SOURCE_CHARACTERS]
 
 
 @dataclass(frozen=True)
@@ -134,6 +174,10 @@ class Alert:
     facts: Mapping[str, Any]
     changes: tuple[Change, ...] = ()
     mentions: tuple[str, ...] = ()
+    lead: str = ""  # the body's opening, as written
+    bureau: str = ""  # 担当部局, where the source names one
+    attachments: tuple[Attachment, ...] = ()
+    route: str = ""  # the route that sent it to this channel
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready snapshot (stored in the outbox row)."""
@@ -145,10 +189,12 @@ class Alert:
         data["facts"] = dict(self.facts)
         data["changes"] = [asdict(change) for change in self.changes]
         data["mentions"] = list(self.mentions)
+        data["attachments"] = [asdict(attachment) for attachment in self.attachments]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Alert:
+        """From a stored snapshot; one written before a field existed gets its default."""
         published = data.get("published_at")
         return cls(
             **{
@@ -156,8 +202,9 @@ class Alert:
                 "published_at": datetime.fromisoformat(published) if published else None,
                 "categories": tuple(data["categories"]),
                 "evidence": {key: tuple(value) for key, value in data["evidence"].items()},
-                "changes": tuple(Change(**change) for change in data.get("changes", ())),
+                "changes": tuple(Change.from_json(change) for change in data.get("changes", ())),
                 "mentions": tuple(data.get("mentions", ())),
+                "attachments": tuple(Attachment(**attachment) for attachment in data.get("attachments", ())),
             }
         )
 
@@ -185,11 +232,27 @@ class HealthNotice:
         return cls(**{**data, "since": datetime.fromisoformat(since) if since else None})
 
 
-Notice = Alert | HealthNotice
+@dataclass(frozen=True)
+class ProbeNotice:
+    """A message an operator sends to see that a channel works (``regwatch channels test``);
+    sent directly, never queued."""
+
+    key: str
+    channel: str
+    sender: str  # host and process that sent it
+    sent_at: datetime
+    kind: Literal["channel_test"] = "channel_test"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "sent_at": self.sent_at.isoformat()}
+
+
+Notice = Alert | HealthNotice | ProbeNotice
 
 
 def notice_kind(notice: Notice) -> str:
-    """``alert``, ``source_broken`` or ``source_recovered``: what an outbox row stores beside the payload."""
+    """``alert``, ``source_broken``, ``source_recovered`` or ``channel_test``: what an outbox row
+    stores beside the payload, and a webhook's ``type``."""
     return "alert" if isinstance(notice, Alert) else notice.kind
 
 
@@ -216,3 +279,15 @@ class RunReport:
     error: str | None = None
     recorded: bool = True  # False: the database was away and nothing of this poll was written
     warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the operator: what this poll did, or why it failed."""
+        if self.error:
+            return f"{self.source_id}: FAILED: {self.error}"
+        text = (
+            f"{self.source_id}: {self.pages} page(s), {self.not_modified} not modified, {self.listed} listed, "
+            f"{self.new} new, {self.updated} updated, {self.alerts} alert(s)"
+        )
+        if self.waiting:
+            text += f", {self.waiting} waiting for their detail pages"
+        return text + (" (baseline)" if self.baseline else "")

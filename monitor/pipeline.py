@@ -23,22 +23,27 @@ from typing import Protocol
 from monitor import extract, store
 from monitor.classification import Classifier
 from monitor.config import Config, format_duration
-from monitor.details import SETTLED, DetailResult, DetailState, next_state
+from monitor.details import SETTLED, DetailResult, next_state
 from monitor.diff import ListEntry, Plan, changes, list_entries, plan, stored_entry
-from monitor.errors import ParseError, RegwatchError, TransportError
+from monitor.drafts import FoundEvent, event_drafts
+from monitor.errors import RegwatchError, TransportError
 from monitor.fetch import Fetcher
 from monitor.health import HealthPolicy
-from monitor.items import Alert, Article, Change, Classification, Document, EventKind, ItemContent, Page, RunReport
+from monitor.items import (
+    Classification,
+    ItemContent,
+    Page,
+    RunReport,
+)
 from monitor.jpdates import JST, utcnow
-from monitor.record import EventDraft, Recorder, SourceOutcome
-from monitor.route import Delivery, route_event
+from monitor.prepared import document, fetch_state, from_article, from_listing, item_row, item_update, title_update
+from monitor.record import Recorder, SourceOutcome
 from monitor.sources import SourceSpec
 
 logger = logging.getLogger(__name__)
 
 _MAX_FAILURE_BACKOFF = 6 * 3600.0
 _CLASSIFYING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify")
-_DETAIL_CONTENT_TYPES = ("html", "xml", "text/plain")
 
 
 class Progress(Protocol):
@@ -48,36 +53,13 @@ class Progress(Protocol):
 
 
 @dataclass
-class _Prepared:
-    """An item whose content is settled for this poll."""
-
-    entry: ListEntry
-    content: ItemContent
-    lead: str
-    published_at: datetime | None
-    modified_at: datetime | None
-    attributes: dict
-    detail_fetched: bool
-
-
-@dataclass(frozen=True)
-class _Found:
-    """An event found among the prepared items (``item_id`` None: a new item)."""
-
-    item_id: int | None
-    kind: EventKind
-    prepared: _Prepared
-    changes: tuple[Change, ...] = ()
-
-
-@dataclass
 class _Settled:
     """What the poll records for the items whose detail pages it needed."""
 
     inserts: list[dict]
     updates: list[dict]
     states: list[dict]
-    found: list[_Found]
+    found: list[FoundEvent]
 
 
 @dataclass
@@ -193,7 +175,7 @@ class Pipeline:
         known, retrying = await asyncio.to_thread(self._known, spec, entries, claimed.detail_retry_due and not report.baseline)
         work = plan(entries, known, source_id=spec.id, backfill=backfill, retrying=retrying)
         if report.baseline:
-            inserts = [_item_row(spec.id, _from_listing(entry), SETTLED, baseline=True) for entry in work.new]
+            inserts = [item_row(spec.id, from_listing(entry), SETTLED, baseline=True) for entry in work.new]
             return self._outcome(spec, report, fresh, work, _Settled(inserts, [], [], []), [])
         stored = await asyncio.to_thread(self._stored_content, work)
         work.retry += [(stored_entry(known_item, stored[known_item.id]), known_item) for known_item in work.retry_unlisted]
@@ -202,13 +184,13 @@ class Pipeline:
         classified = await self._classify(spec, settled.found)
         return self._outcome(spec, report, fresh, work, settled, classified)
 
-    async def _classify(self, spec: SourceSpec, found: list[_Found]) -> list[Classification]:
+    async def _classify(self, spec: SourceSpec, found: list[FoundEvent]) -> list[Classification]:
         """Classified in the pipeline's own classifying thread: an item that passes a gate costs
         tens of milliseconds (its embedding), which the event loop must not wait for, and one
         thread keeps the tokenizer and the embedding engine, which are not re-entrant, to itself."""
         if not found:
             return []
-        documents = [_document(spec.id, event.prepared) for event in found]
+        documents = [document(spec.id, event.prepared) for event in found]
         return await asyncio.get_running_loop().run_in_executor(_CLASSIFYING, self.classifier.classify_many, documents)
 
     async def _fetch_lists(
@@ -262,35 +244,36 @@ class Pipeline:
                 attempts = known.detail_attempts if known else 0
                 allowed = self.config.fetch.detail_attempts
                 state = next_state(result, attempts=attempts, waiting=candidate.announces_new, allowed=allowed, now=now)
-            prepared = _from_article(entry, result.article) if result.article else _from_listing(entry)
+            prepared = from_article(entry, result.article) if result.article else from_listing(entry)
             if known is None:
-                settled.inserts.append(_item_row(spec.id, prepared, state, baseline=False))
+                settled.inserts.append(item_row(spec.id, prepared, state, baseline=False))
                 if not state.awaiting:
-                    settled.found.append(_Found(None, "new", prepared))
+                    settled.found.append(FoundEvent(None, "new", prepared))
                 continue
             settled.states.append({"item_id": known.id, **state.columns()})
             if state.awaiting:
                 continue
             if candidate.announces_new:  # its first event: it waited for its detail page, or is backfilled
-                settled.updates.append(_item_update(known.id, prepared, now))
-                settled.found.append(_Found(known.id, "new", prepared))
+                settled.updates.append(item_update(known.id, prepared, now))
+                settled.found.append(FoundEvent(known.id, "new", prepared))
             elif result.article is not None or spec.detail is None:
                 # An item alerted from its list entry after its detail page failed: the body that
-                # finally comes is news too. A baseline item's body never was.
+                # finally comes is news too (and its attachments). A baseline item's body never was.
                 alerted_from_listing = known.detail_attempts > 0 and not known.baseline
                 compare_body = prepared.detail_fetched and (known.detail_fetched or alerted_from_listing)
-                found = changes(stored[known.id], prepared.content, compare_body=compare_body)
-                settled.updates.append(_item_update(known.id, prepared, now))
+                attachments = prepared.attributes.get("attachments") if compare_body else None
+                found = changes(stored[known.id], prepared.content, compare_body=compare_body, attachments=attachments)
+                settled.updates.append(item_update(known.id, prepared, now))
                 if found:
-                    settled.found.append(_Found(known.id, "updated", prepared, found))
+                    settled.found.append(FoundEvent(known.id, "updated", prepared, found))
             elif result.tried:
                 # Settled from the list entry: only the title can be compared; the stored body stands.
                 kept = stored[known.id]
                 prepared.content = ItemContent(entry.raw.title, kept.body_raw)
                 found = changes(kept, prepared.content, compare_body=False)
                 if found:
-                    settled.updates.append(_title_update(known.id, prepared.content, now))
-                    settled.found.append(_Found(known.id, "updated", prepared, found))
+                    settled.updates.append(title_update(known.id, prepared.content, now))
+                    settled.found.append(FoundEvent(known.id, "updated", prepared, found))
         return settled
 
     def _outcome(
@@ -317,31 +300,9 @@ class Pipeline:
                 **{e.url: (s.id if s else None, e.fingerprint) for e, s in listed if e.url in work.listed_urls},
                 **{e.url: (s.id, e.fingerprint) for e, s in work.first_listed},
             },
-            events=self._drafts(spec, settled.found, classified),
-            page_states=[_fetch_state(spec.id, page) for page in fresh],
+            events=event_drafts(self.config, spec, settled.found, classified),
+            page_states=[fetch_state(spec.id, page) for page in fresh],
         )
-
-    def _drafts(self, spec: SourceSpec, found: list[_Found], classified: list[Classification]) -> list[EventDraft]:
-        """Route each classified event; the alerts get their keys when recorded."""
-        drafts = []
-        for event, result in zip(found, classified, strict=True):
-            deliveries = route_event(self.config.routes, source_id=spec.id, event=event.kind, classification=result)
-            # Email channels are digests: they read the store, not the outbox.
-            alerts = tuple(
-                (d, _alert(event, spec, result, d)) for d in deliveries if self.config.channels[d.channel].kind != "email"
-            )
-            drafts.append(
-                EventDraft(
-                    event.prepared.entry.url,
-                    event.item_id,
-                    event.kind,
-                    event.prepared.content.fingerprint,
-                    event.changes,
-                    result,
-                    alerts,
-                )
-            )
-        return drafts
 
     async def _fetch_details(
         self,
@@ -372,24 +333,21 @@ class Pipeline:
             for task in tasks.values():
                 task.cancel()  # the late ones; and all of them when this poll itself is cancelled
         report.detail_fetches = len(done)
-        late = TransportError(spec.url, f"not fetched within service.poll_deadline ({self._deadline_text})")
+        late = f"not fetched within service.poll_deadline ({self._deadline_text})"
         results = {
-            url: task.result() if task in done else DetailResult(error=late) if url in sent else DetailResult()
-            for url, task in tasks.items()
+            entry.url: task.result()
+            if task in done
+            else DetailResult(error=TransportError(entry.raw.link, late))
+            if entry.url in sent
+            else DetailResult()
+            for entry, task in zip(chosen, tasks.values(), strict=True)
         }
         report.warnings += [f"detail page failed: {result.error}" for result in results.values() if result.error is not None]
         return results
 
     async def _detail(self, spec: SourceSpec, entry: ListEntry, progress: Progress | None, sent: set[str]) -> DetailResult:
         try:
-            page = await self.fetcher.get(entry.raw.link, on_send=lambda: sent.add(entry.url))
-            _require_text(page)
-            return DetailResult(article=await extract.article(spec, page))
-        except RegwatchError as exc:
-            return DetailResult(error=exc)
-        except Exception as exc:  # a scraper's bug: the item is settled from its list entry, the bug logged
-            logger.exception("%s: %s: detail page could not be parsed", spec.id, entry.raw.link)
-            return DetailResult(error=ParseError(f"{entry.raw.link}: internal error: {exc.__class__.__name__}: {exc}"))
+            return await extract.fetch_article(self.fetcher, spec, entry.raw.link, on_send=lambda: sent.add(entry.url))
         finally:
             if progress:
                 progress.advance()
@@ -403,116 +361,5 @@ def _retry_at(spec: SourceSpec, claimed: store.ClaimedSource, exc: Exception) ->
     return utcnow() + timedelta(seconds=max(delay, retry_after or 0.0))
 
 
-def _require_text(page: Page) -> None:
-    content_type = (page.content_type or "").lower()
-    if content_type and not any(kind in content_type for kind in _DETAIL_CONTENT_TYPES):
-        raise ParseError(f"{page.url}: not an HTML page ({page.content_type})")
-
-
 def _next_due(spec: SourceSpec) -> datetime:
     return utcnow() + timedelta(seconds=spec.interval + random.uniform(0, spec.jitter))
-
-
-def _from_listing(entry: ListEntry) -> _Prepared:
-    raw = entry.raw
-    return _Prepared(entry, ItemContent(raw.title, raw.summary), raw.summary, raw.published_at, None, dict(raw.attributes), False)
-
-
-def _from_article(entry: ListEntry, article: Article) -> _Prepared:
-    raw = entry.raw
-    return _Prepared(
-        entry,
-        ItemContent(article.title or raw.title, article.body or raw.summary),
-        article.lead or raw.summary,
-        article.published_at or raw.published_at,
-        article.modified_at,
-        {**raw.attributes, **article.attributes},
-        True,
-    )
-
-
-def _item_row(source_id: str, prepared: _Prepared, state: DetailState, *, baseline: bool) -> dict:
-    now = utcnow()
-    return {
-        "url": prepared.entry.url,
-        "link": prepared.entry.raw.link,
-        "source_id": source_id,
-        "first_seen_at": now,
-        "updated_at": None,
-        "baseline": baseline,
-        **_content_columns(prepared, now),
-        **state.columns(),
-    }
-
-
-def _item_update(item_id: int, prepared: _Prepared, now: datetime) -> dict:
-    return {"item_id": item_id, "updated_at": now, "baseline": False, **_content_columns(prepared, now)}
-
-
-def _title_update(item_id: int, content: ItemContent, now: datetime) -> dict:
-    return {
-        "item_id": item_id,
-        "updated_at": now,
-        "title": content.title,
-        "title_raw": content.title_raw,
-        "content_fingerprint": content.fingerprint,
-    }
-
-
-def _content_columns(prepared: _Prepared, now: datetime) -> dict:
-    content = prepared.content
-    return {
-        "title": content.title,
-        "title_raw": content.title_raw,
-        "body": content.body,
-        "body_raw": content.body_raw,
-        "lead": prepared.lead,
-        "published_at": prepared.published_at,
-        "modified_at": prepared.modified_at,
-        "content_fingerprint": content.fingerprint,
-        "detail_fetched_at": now if prepared.detail_fetched else None,
-        "attributes": prepared.attributes,
-    }
-
-
-def _fetch_state(source_id: str, page: Page) -> dict:
-    """Conditional-GET state after a page that was downloaded (a 304 changes nothing)."""
-    return {
-        "url": page.url,
-        "source_id": source_id,
-        "etag": page.etag,
-        "last_modified": page.last_modified,
-        "last_status": page.status,
-        "fetched_at": page.fetched_at,
-    }
-
-
-def _document(source_id: str, prepared: _Prepared) -> Document:
-    return Document(
-        title=prepared.content.title,
-        body=prepared.content.body,
-        published_at=prepared.published_at,
-        url=prepared.entry.url,
-        source_id=source_id,
-    )
-
-
-def _alert(event: _Found, spec: SourceSpec, result: Classification, delivery: Delivery) -> Alert:
-    prepared = event.prepared
-    categories = delivery.categories
-    return Alert(
-        key="",
-        event=event.kind,
-        item_id=event.item_id or 0,
-        source_id=spec.id,
-        source_name=spec.name,
-        title=" ".join(prepared.content.title_raw.split()),
-        url=prepared.entry.raw.link,
-        published_at=prepared.published_at,
-        categories=categories,
-        scores={category: result.scores.get(category, 0.0) for category in categories},
-        evidence={category: result.evidence.get(category, ()) for category in categories},
-        facts=dict(result.facts),
-        changes=event.changes,
-        mentions=delivery.mentions,
-    )

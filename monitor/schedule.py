@@ -13,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from alerts.channels import Channel, channel_problems
 from alerts.deliver import DeliveryWorker
 from alerts.digest import Digests
 from monitor import store
+from monitor.config import Settings
 from monitor.errors import StoreError
 from monitor.health import HealthPolicy
 from monitor.items import RunReport
@@ -114,7 +116,9 @@ class Service:
         self._runtime.ready()
         fetcher = self._runtime.fetcher()
         pipeline = self._runtime.pipeline(fetcher)
-        delivery = DeliveryWorker(self._runtime.deliverer())
+        deliverer = self._runtime.deliverer()
+        await asyncio.to_thread(_warn_of_channel_problems, self._runtime.settings, deliverer.channels)
+        delivery = DeliveryWorker(deliverer)
         delivery.start()
         poller = Poller(
             pipeline,
@@ -167,6 +171,14 @@ class Service:
             )
 
 
+def _warn_of_channel_problems(settings: Settings, channels: Mapping[str, Channel]) -> None:
+    """At start: a channel alerts cannot reach (a Slack channel that does not exist, a bot not in it,
+    a refused SMTP login) is said now, with its fix, rather than at the first real alert."""
+    for name, problems in channel_problems(settings, channels).items():
+        for problem in problems:
+            logger.warning("channel %s: %s", name, problem)
+
+
 def _recorded(reports: list[RunReport], delivery: DeliveryWorker) -> None:
     if any(report.alerts for report in reports):
         delivery.wake()
@@ -194,20 +206,6 @@ def _send_digests(digests: Digests) -> None:
 
 
 def log_report(report: RunReport) -> None:
-    if report.error:
-        logger.warning("%s: failed: %s", report.source_id, report.error)
-        return
-    logger.info(
-        "%s: %d page(s), %d not modified, %d listed, %d new, %d updated, %d alert(s)%s%s",
-        report.source_id,
-        report.pages,
-        report.not_modified,
-        report.listed,
-        report.new,
-        report.updated,
-        report.alerts,
-        f", {report.waiting} waiting for their detail pages" if report.waiting else "",
-        " (baseline)" if report.baseline else "",
-    )
+    (logger.warning if report.error else logger.info)("%s", report.summary())
     for warning in report.warnings:
         logger.warning("%s: %s", report.source_id, warning)

@@ -31,6 +31,7 @@ SLACK_CHANNELS = {
     "politics-desk": "C0POLITICS",
     "regwatch-ops": "C0OPS",
 }
+SLACK_OUTSIDE = {"board": "C0BOARD"}  # a channel the bot was never invited to
 POSTGRES_URL = os.environ.get("REGWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -44,6 +45,14 @@ def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop("REGWATCH_CACHE_DIR", None)
     else:
         os.environ["REGWATCH_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    """The built-in classifier, trained once per session into the session's model cache."""
+    from monitor.classification import load_classifier
+
+    return load_classifier()
 
 
 def page_from_bytes(content: bytes, url: str, content_type: str | None = None) -> Page:
@@ -131,8 +140,9 @@ def loopback_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 
 @pytest.fixture
 def slack_server() -> Iterator[RunningServer]:
-    channels = [f"{name}={cid}" for name, cid in SLACK_CHANNELS.items()]
-    server = start("tests.servers.slack", *(argument for channel in channels for argument in ("--channel", channel)))
+    arguments = [("--channel", f"{name}={cid}") for name, cid in SLACK_CHANNELS.items()]
+    arguments += [("--outside", f"{name}={cid}") for name, cid in SLACK_OUTSIDE.items()]
+    server = start("tests.servers.slack", *(part for argument in arguments for part in argument))
     yield server
     server.stop()
 

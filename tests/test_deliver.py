@@ -146,8 +146,8 @@ def test_console_channel_prints_the_alert(database):
     stream = io.StringIO()
     assert Deliverer(database, {"console": ConsoleChannel("console", stream)}, FAST_RETRY).deliver_due().sent == 1
     printed = stream.getvalue()
-    assert "行政指導・命令 (guidance_notice)" in printed and "北陸通信サービス株式会社に対する行政指導" in printed
-    assert "根拠 (guidance_notice): 行政指導を行いました" in printed
+    assert printed.startswith("[regwatch] 行政指導・命令（新着）\n北陸通信サービス株式会社に対する行政指導\n")
+    assert "公表 2024年2月9日(金) 10:00" in printed and "根拠（行政指導・命令）: 行政指導を行いました" in printed
 
 
 def test_an_update_is_a_reply_in_the_thread_of_the_items_first_alert(database, slack_server):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from alerts.digest import DigestAttempt, Digests, build_digest, is_business_day
+from alerts.digest import DigestAttempt, Digests, is_business_day
+from alerts.digest_view import build_digest
 from alerts.email import digest_message, render, send_message
 from monitor import store
 from monitor.config import ChannelConfig, RouteConfig, SmtpConfig, load_settings
@@ -89,14 +90,57 @@ def test_the_digest_groups_its_subscribed_categories_with_counts_facts_and_updat
     digest = build_digest("morning", MORNING, ROUTES, EVENTS, SOURCES, NAMES, WINDOW, DAY)
     assert [(s.category, len(s.entries)) for s in digest.sections] == [("donation_refund", 1), ("guidance_notice", 2)]
     assert digest.count == 3
-    assert digest.subject == "regwatch 朝刊 2024年2月13日(火): 新着3件"
+    assert digest.subject == "regwatch 朝刊 2024年2月13日(火): 新着3件（政治資金 寄付の返金 1件、行政指導・命令 2件）"
     guidance = digest.sections[1].entries
-    assert guidance[0].title.endswith("（訂正）") and guidance[0].updated  # one entry per item, showing its latest state
-    assert ("組織", "北陸通信サービス株式会社（法人番号 1234567890123）") in guidance[0].facts
-    assert guidance[0].evidence == ["行政指導を行いました"]
-    donation = digest.sections[0].entries[0]
-    assert donation.url is None and donation.source == "NHK 政治" and ("金額", "200万円") in donation.facts
+    latest = guidance[0].view
+    assert latest.title.endswith("（訂正）") and guidance[0].updated  # one entry per item, showing its latest state
+    assert latest.header == "行政指導・命令（更新）"
+    assert ("事業者", "北陸通信サービス株式会社（法人番号 1234567890123）") in latest.facts
+    assert latest.evidence == (("行政指導・命令", ("行政指導を行いました",)),)
+    donation = digest.sections[0].entries[0].view
+    assert donation.url is None and donation.meta[0] == "NHK 政治" and ("金額", "200万円") in donation.facts
     assert digest.healthy == 2 and [s.id for s in digest.failing] == ["nhk-society"]
+
+
+def test_an_entry_shows_the_alert_view_lead_bureau_attachments_and_what_an_update_changed():
+    release = {
+        **event(7, "電気通信事業者に対する指導", ["guidance_notice"], kind="updated"),
+        "lead": "総務省は、本日、株式会社Xに対し、再発防止策を講ずるよう文書により指導しました。詳細は別紙のとおりです。",
+        "attributes": {"bureau": "総合通信基盤局", "attachments": [{"label": "別紙1", "url": "https://www.soumu.go.jp/a.pdf"}]},
+        "changes": [{"field": "body", "added": ["報告期限を延長しました。"]}],
+    }
+    (section,) = build_digest("morning", MORNING, ROUTES, [release], SOURCES, NAMES, WINDOW, DAY).sections
+    view = section.entries[0].view
+    assert view.lead.startswith("総務省は、本日、株式会社Xに対し") and "担当 総合通信基盤局" in view.meta
+    assert view.attachments == (("別紙1", "https://www.soumu.go.jp/a.pdf"),)
+    assert view.changes == ("本文に追加: 報告期限を延長しました。",)
+    text, html = render(build_digest("morning", MORNING, ROUTES, [release], SOURCES, NAMES, WINDOW, DAY))
+    for part in (text, html):
+        assert "総合通信基盤局" in part and "別紙1" in part and "本文に追加: 報告期限を延長しました。" in part
+    assert '<a href="https://www.soumu.go.jp/a.pdf"' in html
+
+
+def test_deadlines_come_first_soonest_first_and_link_to_their_items():
+    later = event(
+        1,
+        "意見募集",
+        ["guidance_notice"],
+        facts={"deadlines": [{"date": "2024-03-08", "label": "意見提出期限", "phrase": "3月8日まで"}]},
+    )
+    sooner = event(
+        2,
+        "報告徴求",
+        ["guidance_notice"],
+        facts={"deadlines": [{"date": "2024-02-29", "label": "報告期限", "phrase": "2月29日までに"}]},
+    )
+    digest = build_digest("morning", MORNING, ROUTES, [later, sooner], SOURCES, NAMES, WINDOW, DAY)
+    assert [(d.text, d.title, d.anchor) for d in digest.deadlines] == [
+        ("2024年2月29日(木) 報告期限", "報告徴求", "item-2"),
+        ("2024年3月8日(金) 意見提出期限", "意見募集", "item-1"),
+    ]
+    text, html = render(digest)
+    assert text.index("期限") < text.index("■ 行政指導・命令") and "2024年2月29日(木) 報告期限: 報告徴求" in text
+    assert html.index('href="#item-2"') < html.index('id="item-2"') and 'href="#category-guidance_notice"' in html
 
 
 def test_an_empty_day_still_says_nothing_is_new_and_how_the_sources_are():

@@ -42,7 +42,7 @@ def list_statuses(site: LocalSite) -> list[int]:
 
 def test_baseline_then_exactly_the_new_item_then_nothing(cli, site, slack_server):
     first = cli("poll", "--once")
-    assert "baseline recorded" in first.stderr
+    assert "(baseline): no alerts on a first poll" in first.stderr
     assert slack_titles(slack_server) == []
     assert not [r for r in site.requests() if r["path"].endswith("01kiban07_02000099.html")]  # no detail fetch
 

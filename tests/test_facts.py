@@ -116,13 +116,14 @@ def test_people_with_titles_before_and_after_the_name():
 
 def test_districts_and_survey_figures():
     assert extract_districts(normalize("衆議院石川3区選出、比例東海ブロック")) == ["石川3区", "比例東海"]
-    figures = extract_figures(normalize("■ 任命している…1,279\n都道府県\t70\t36\nCIOを任命している市町村は70で"))
+    figures = extract_figures(normalize("流出した顧客情報は約928万件に上る。47都道府県のうち35都道府県がCIOを任命している。"))
     assert figures == [
-        Figure("任命している", 1279),
-        Figure("都道府県", 70),
-        Figure("都道府県", 36),
-        Figure("CIOを任命している市町村", 70),
+        Figure("流出した顧客情報", 9_280_000, "件", approximate=True),
+        Figure("都道府県", 47, "都道府県", approximate=False),
+        Figure("都道府県", 35, "都道府県", approximate=False, of=47),
     ]
+    table = extract_figures(normalize("区分\t任命している\t任命していない\n都道府県\t38\t9\n"))
+    assert [(figure.value, figure.of) for figure in table] == [(38, 47), (9, 47)]
 
 
 def test_long_texts_are_tokenized_in_pieces_sudachi_accepts():

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from alerts.slack import mention_markup, render_blocks, render_fallback
+from alerts.slack_blocks import mention_markup, render_blocks, render_fallback
 from monitor.config import RouteConfig, load_settings
 from monitor.errors import ConfigError
 from monitor.items import Alert, Classification
@@ -92,7 +92,7 @@ def test_mentions_render_in_slack_syntax_and_only_from_the_config():
     blocks = render_blocks(alert)
     assert blocks[1]["text"]["text"] == "<!subteam^S0TELECOM>"
     fields = [field["text"] for block in blocks if "fields" in block for field in block["fields"]]
-    assert "*金額*\n200万円" in fields and "*組織*\n北陸通信サービス株式会社（法人番号 1234567890123）" in fields
+    assert "*金額*\n200万円" in fields and "*事業者*\n北陸通信サービス株式会社（法人番号 1234567890123）" in fields
     assert "*法人番号*\n8220001012345" in fields  # a number with no name next to it stands alone
 
 

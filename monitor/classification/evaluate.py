@@ -2,7 +2,8 @@
 
 Facts are compared as sets per item and counted over all items (micro-averaged): a value is
 right when the gold item has it. People compare by name, resolved dates by the date they resolve
-to, figures by label and count; names ignore spaces (森林 正彰 = 森林正彰).
+to, figures by count and counter (what is counted is free text, worded many ways); names ignore
+spaces (森林 正彰 = 森林正彰).
 """
 
 from __future__ import annotations
@@ -89,13 +90,19 @@ def comparable(field: str, values: Iterable[Any]) -> set[Any]:
         elif field == "resolved_dates":
             result.add(value["date"] if isinstance(value, Mapping) else value)
         elif field == "figures":
-            label, count = (value["label"], value["count"]) if isinstance(value, Mapping) else value
-            result.add((_name(label), float(count)))
+            result.add(_figure(value))
         elif field == "organizations":
             result.add(_name(value))
         else:
             result.add(str(value) if field != "amounts_jpy" else int(value))
     return result
+
+
+def _figure(figure: Mapping[str, Any]) -> tuple[int, str]:
+    """(value, unit) of a figure {"what", "value", "unit", "approximate", "of"}."""
+    if "value" not in figure or "unit" not in figure:
+        raise ValueError(f"a figure needs 'value' and 'unit': {dict(figure)!r}")
+    return int(figure["value"]), _name(figure["unit"])
 
 
 def _name(text: str) -> str:

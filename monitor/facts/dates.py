@@ -65,10 +65,28 @@ class ResolvedDate:
     date: str  # YYYY-MM-DD, YYYY-MM or YYYY
 
 
+@dataclass(frozen=True)
+class DateMention:
+    """A date in the text: where it is written, and its value."""
+
+    start: int
+    end: int
+    phrase: str
+    value: str  # YYYY-MM-DD, YYYY-MM or YYYY
+    written: bool  # a full date, or one that continues it (a range, 同年); False: resolved against the publication date
+
+
 def extract_dates(text: str, published: date | None = None) -> tuple[list[str], list[ResolvedDate]]:
     """(dates, resolved_dates) of ``text``; without ``published`` nothing relative is resolved."""
-    dates: list[str] = []
-    resolved: list[ResolvedDate] = []
+    mentions = date_mentions(text, published)
+    dates = [mention.value for mention in mentions if mention.written]
+    resolved = [ResolvedDate(mention.phrase, mention.value) for mention in mentions if not mention.written]
+    return list(dict.fromkeys(dates)), list(dict.fromkeys(resolved))
+
+
+def date_mentions(text: str, published: date | None = None) -> list[DateMention]:
+    """Every date of ``text`` in order; without ``published`` nothing relative is resolved."""
+    mentions: list[DateMention] = []
     anchor: date | None = None  # the last date read: what 同年, 同月 and a range continue
     anchor_end = -1
     anchor_resolved = False
@@ -77,13 +95,13 @@ def extract_dates(text: str, published: date | None = None) -> tuple[list[str], 
         if match["full"]:
             day = full_date(match)
             if day is not None:
-                dates.append(day.isoformat())
+                mentions.append(DateMention(match.start(), match.end(), match.group(0), day.isoformat(), True))
                 anchor, anchor_end, anchor_resolved = day, match.end(), False
             continue
         if match["word"] or match["ago_only"]:
             found = _relative_word(match, text, published)
             if found is not None:
-                resolved.append(found)
+                mentions.append(DateMention(match.start(), match.end(), found.phrase, found.date, False))
             continue
         continues = linked or bool(match["same_year"] or match["same_month"])
         if continues and anchor is None:
@@ -91,14 +109,11 @@ def extract_dates(text: str, published: date | None = None) -> tuple[list[str], 
         day, precision = _partial(match, anchor if continues else None, published)
         if day is None:
             continue
-        value = day.isoformat()[:precision]
-        if continues and not anchor_resolved and precision == 10:
-            dates.append(value)
-        else:
-            resolved.append(ResolvedDate(match.group(0), value))
-            anchor_resolved = True
+        written = continues and not anchor_resolved and precision == 10
+        mentions.append(DateMention(match.start(), match.end(), match.group(0), day.isoformat()[:precision], written))
+        anchor_resolved = anchor_resolved or not written
         anchor, anchor_end = day, match.end()
-    return list(dict.fromkeys(dates)), list(dict.fromkeys(resolved))
+    return mentions
 
 
 def _partial(match: re.Match[str], anchor: date | None, published: date | None) -> tuple[date | None, int]:

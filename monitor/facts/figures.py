@@ -1,50 +1,38 @@
-"""Survey figures: a label and its count, as tables and summaries write them.
+"""Figures: counts of things, each with what is counted, the count, its counter, whether it is
+approximate, and the total it is part of when the text gives or implies one.
 
-    ■ 任命している…1,279          → (任命している, 1279)
-    CIOを任命している市区町村: 1,279団体
-    都道府県<TAB>70<TAB>36         → (都道府県, 70), (都道府県, 36)
-    CIOを任命している市区町村は1,279団体
-Input is NFKC-normalized text (…… and ... both mark a leader).
+    約928万件の顧客情報          → Figure("顧客情報", 9280000, "件", approximate=True)
+    47都道府県のうち35都道府県    → Figure(…, 47, "都道府県"), Figure(…, 35, "都道府県", of=47)
+    都道府県:任命している 38      → Figure("任命している都道府県", 38, "団体", of=47)
+
+Counts in running text are read by ``counts``, survey tables by ``tables``. Money, dates, ages,
+durations, percentages, measures, ordinals and per-unit bases are not figures.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from monitor.facts import counts, tables
+from monitor.facts.figure import Figure
 
-_NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
-_UNITS = r"団体|市区町村|都道府県|自治体|市町村|人|件|社|%|割"
-_LEADER = re.compile(
-    rf"^[\s■□●○◆◇・*-]*(?P<label>[^\n…:]{{1,40}}?)\s*(?:…+|\.{{3,}}|:)\s*(?P<count>{_NUMBER})\s*(?:{_UNITS})?\s*$", re.M
-)
-_TABLE_ROW = re.compile(rf"^(?P<label>[^\t\n0-9][^\t\n]{{0,30}})\t+(?P<counts>{_NUMBER}(?:\t+{_NUMBER})*)\s*$", re.M)
-# Found from its end (…団体は1,302団体), then the label is read back to the clause boundary.
-_SENTENCE = re.compile(
-    rf"(?P<subject>団体|市区町村|都道府県|自治体|市町村)(?:は|が)(?:全体の)?\s*(?P<count>{_NUMBER})\s*(?:{_UNITS}|(?=[でと、。,]))"
-)
-_CLAUSE_START = re.compile(r"[^、。\n]{0,28}$")
-
-
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    count: int | float
+__all__ = ["Figure", "extract_figures"]
 
 
 def extract_figures(text: str) -> list[Figure]:
-    found: list[Figure] = []
-    for match in _LEADER.finditer(text):
-        found.append(Figure(match["label"].strip(), _number(match["count"])))
-    for match in _TABLE_ROW.finditer(text):
-        found += [Figure(match["label"].strip(), _number(count)) for count in match["counts"].split("\t") if count]
-    for match in _SENTENCE.finditer(text):
-        head = _CLAUSE_START.search(text[max(0, match.start() - 28) : match.start()])
-        label = (head.group(0) if head else "") + match["subject"]
-        if len(label) >= 2:
-            found.append(Figure(label.strip(), _number(match["count"])))
-    return list(dict.fromkeys(found))
+    """Every figure of ``text`` (NFKC-normalized), once per count and counter, in order of first
+    mention; of several mentions (a headline's and the body's), the one that gives a total."""
+    table_figures, table_spans = tables.table_figures(text)
+    found = sorted(table_figures + counts.running_counts(text, table_spans), key=lambda item: item[0])
+    headline_end = text.find("\n")
+    figures: dict[tuple[int, str], tuple[int, Figure]] = {}
+    for position, figure in found:
+        key = (figure.value, figure.unit)
+        if key not in figures or _better(figure, position, *figures[key], headline_end):
+            figures[key] = (position, figure)
+    return [figure for _, figure in figures.values()]
 
 
-def _number(text: str) -> int | float:
-    value = float(text.replace(",", ""))
-    return int(value) if value.is_integer() else value
+def _better(figure: Figure, position: int, known_position: int, known: Figure, headline_end: int) -> bool:
+    """A later mention of the same count replaces one that gave no total, or a headline's."""
+    if known.of is None and figure.of is not None:
+        return True
+    return known_position < headline_end <= position and (figure.of is not None or known.of is None)

@@ -25,8 +25,9 @@ _KANJI_DIGITS = {
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _LARGE_UNITS = {"万": 10**4, "億": 10**8, "兆": 10**12}
 DIGIT_CHARS = "0-9,.〇零一二三四五六七八九壱弐十百千"
-# A numeral: groups of digits or kanji, each optionally closed by 万/億/兆.
-NUMERAL = rf"(?:[{DIGIT_CHARS}]+[兆億万]?)+"
+# A numeral: groups of digits or kanji, each closed by 万/億/兆 but the last. Written so that a long
+# run of digits has one way to match: (?:[0-9]+万?)+ would backtrack exponentially where it fails.
+NUMERAL = rf"(?:[{DIGIT_CHARS}]+[兆億万])*[{DIGIT_CHARS}]+[兆億万]?"
 _NUMERAL_GROUP = re.compile(rf"([{DIGIT_CHARS}]*)([兆億万]?)")
 
 

@@ -3,7 +3,9 @@
     python -m tests.servers.slack [--token xoxb-test] [--channel regwatch=C0REGWATCH ...] [--latency 0.05]
 
 Implements auth.test, chat.postMessage, conversations.history (with message metadata, newest
-first, paged by ``limit`` and ``cursor``) and conversations.list. Answers as Slack does (STACK.md): HTTP 200 with ``{"ok": true, ...}``; errors
+first, paged by ``limit`` and ``cursor``), conversations.list and conversations.info. A channel
+given with ``--outside name=ID`` exists but the bot is not in it: posts there are refused with
+``not_in_channel``, as Slack does without the chat:write.public scope. Answers as Slack does (STACK.md): HTTP 200 with ``{"ok": true, ...}``; errors
 as HTTP 200 ``{"ok": false, "error": ...}``; rate limits as HTTP 429 with an integer Retry-After.
 
 Control endpoints:
@@ -32,10 +34,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 
 class Workspace:
-    def __init__(self, token: str, channels: dict[str, str], latency: float = 0.0) -> None:
+    def __init__(self, token: str, channels: dict[str, str], latency: float = 0.0, outside: dict[str, str] | None = None) -> None:
         self.token = token
         self.latency = latency
         self.channels = channels  # name → id
+        self.outside = outside or {}  # name → id of channels the bot is not a member of
         self.messages: list[dict[str, Any]] = []
         self.faults: list[dict[str, Any]] = []
         self.down = False
@@ -133,7 +136,18 @@ def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
 
         def _api_conversations_list(self, arguments: dict[str, Any]) -> None:
             channels = [{"id": cid, "name": name, "is_member": True} for name, cid in workspace.channels.items()]
+            channels += [{"id": cid, "name": name, "is_member": False} for name, cid in workspace.outside.items()]
             self._json(200, {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}})
+
+        def _api_conversations_info(self, arguments: dict[str, Any]) -> None:
+            channel = str(arguments.get("channel", ""))
+            for members, known in ((True, workspace.channels), (False, workspace.outside)):
+                for name, cid in known.items():
+                    if channel == cid:
+                        info = {"id": cid, "name": name, "is_channel": True, "is_archived": False, "is_member": members}
+                        self._json(200, {"ok": True, "channel": info})
+                        return
+            self._json(200, {"ok": False, "error": "channel_not_found"})
 
         def _api_conversations_history(self, arguments: dict[str, Any]) -> None:
             channel = arguments.get("channel", "")
@@ -179,7 +193,11 @@ def make_handler(workspace: Workspace) -> type[BaseHTTPRequestHandler]:
             if fault and fault["kind"] == "error":
                 self._json(200, {"ok": False, "error": fault["error"]})
                 return
-            channel = workspace.channel_id(str(arguments.get("channel", "")))
+            reference = str(arguments.get("channel", ""))
+            if reference.lstrip("#") in workspace.outside or reference in workspace.outside.values():
+                self._json(200, {"ok": False, "error": "not_in_channel"})
+                return
+            channel = workspace.channel_id(reference)
             if channel is None:
                 self._json(200, {"ok": False, "error": "channel_not_found"})
                 return
@@ -243,12 +261,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--token", default="xoxb-test")
     parser.add_argument("--channel", action="append", default=[], help="name=ID")
+    parser.add_argument("--outside", action="append", default=[], help="name=ID of a channel the bot is not in")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
     arguments = parser.parse_args()
     channels = dict(pair.split("=", 1) for pair in arguments.channel) or {"regwatch": "C0REGWATCH"}
     server = ThreadingHTTPServer(
-        ("127.0.0.1", arguments.port), make_handler(Workspace(arguments.token, channels, arguments.latency))
+        ("127.0.0.1", arguments.port),
+        make_handler(
+            Workspace(arguments.token, channels, arguments.latency, dict(pair.split("=", 1) for pair in arguments.outside))
+        ),
     )
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -1,0 +1,99 @@
+"""The ``regwatch`` group and what every command shares: the global options (accepted before or
+after the subcommand), the settings, the runtime, and a clear error instead of a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import click
+
+from monitor import __version__, logs
+from monitor.config import Settings, load_settings
+from monitor.errors import ConfigError, RegwatchError
+
+if TYPE_CHECKING:
+    from monitor.runtime import Runtime
+
+
+class CliError(click.ClickException):
+    exit_code = 1
+
+
+@dataclass
+class Context:
+    config_path: str | None
+    verbosity: int
+    log_format: logs.LogFormat
+
+    def settings(self) -> Settings:
+        try:
+            return load_settings(self.config_path)
+        except ConfigError as exc:
+            raise CliError(str(exc)) from None
+
+    @contextmanager
+    def runtime(self) -> Iterator[Runtime]:
+        """The store, sources and the rest, for one command; closed after it."""
+        from monitor.runtime import Runtime
+
+        try:
+            runtime = Runtime.open(self.settings())
+        except RegwatchError as exc:
+            raise CliError(str(exc)) from None
+        try:
+            yield runtime
+        finally:
+            runtime.close()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+_FLAGS = {"-v", "--verbose", "-vv", "-vvv"}
+_WITH_VALUE = {"--config", "--log-format"}
+
+
+def hoist_global_options(arguments: list[str]) -> list[str]:
+    """``regwatch poll --once -v --config x.toml`` as ``regwatch -v --config x.toml poll --once``."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(arguments):
+        argument = arguments[index]
+        if argument == "--":
+            rest += arguments[index:]
+            break
+        if argument in _FLAGS or argument.split("=", 1)[0] in _WITH_VALUE and "=" in argument:
+            hoisted.append(argument)
+        elif argument in _WITH_VALUE and index + 1 < len(arguments):
+            hoisted += arguments[index : index + 2]
+            index += 1
+        else:
+            rest.append(argument)
+        index += 1
+    return hoisted + rest
+
+
+class _Group(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), help="TOML file (default: ./regwatch.toml or $REGWATCH_CONFIG)."
+)
+@click.option("-v", "--verbose", count=True, help="-v: each fetch and each alert too; -vv: debug, libraries included.")
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one object per line."
+)
+@click.version_option(__version__, prog_name="regwatch")
+@click.pass_context
+def main(context: click.Context, config_path: str | None, verbose: int, log_format: logs.LogFormat) -> None:
+    """Watch Japanese ministry and news sources and alert teams about what matters to them.
+
+    Global options may come before or after the command."""
+    context.obj = Context(config_path, verbose, log_format)
+    logs.configure(verbose, log_format, service=context.invoked_subcommand == "run")

@@ -1,0 +1,69 @@
+"""From a classified event to what a poll records (pure): the event, and one alert per channel its
+routes reach, each a snapshot of what that channel shows (lead, bureau, attachments, why it came)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.config import Config
+from monitor.items import Alert, Attachment, Change, Classification, EventKind, lead_source
+from monitor.prepared import Prepared
+from monitor.record import EventDraft
+from monitor.route import Delivery, route_event
+from monitor.sources import SourceSpec
+
+
+@dataclass(frozen=True)
+class FoundEvent:
+    """An event found among the prepared items (``item_id`` None: a new item)."""
+
+    item_id: int | None
+    kind: EventKind
+    prepared: Prepared
+    changes: tuple[Change, ...] = ()
+
+
+def event_drafts(config: Config, spec: SourceSpec, found: list[FoundEvent], classified: list[Classification]) -> list[EventDraft]:
+    """Route each classified event; the alerts get their keys when recorded."""
+    drafts = []
+    for event, result in zip(found, classified, strict=True):
+        deliveries = route_event(config.routes, source_id=spec.id, event=event.kind, classification=result)
+        # Email channels are digests: they read the store, not the outbox.
+        alerts = tuple((d, alert_for(event, spec, result, d)) for d in deliveries if config.channels[d.channel].kind != "email")
+        drafts.append(
+            EventDraft(
+                event.prepared.entry.url,
+                event.item_id,
+                event.kind,
+                event.prepared.content.fingerprint,
+                event.changes,
+                result,
+                alerts,
+            )
+        )
+    return drafts
+
+
+def alert_for(event: FoundEvent, spec: SourceSpec, result: Classification, delivery: Delivery) -> Alert:
+    prepared = event.prepared
+    categories = delivery.categories
+    return Alert(
+        key="",
+        event=event.kind,
+        item_id=event.item_id or 0,
+        source_id=spec.id,
+        source_name=spec.name,
+        title=" ".join(prepared.content.title_raw.split()),
+        url=prepared.entry.raw.link,
+        published_at=prepared.published_at,
+        categories=categories,
+        scores={category: result.scores.get(category, 0.0) for category in categories},
+        evidence={category: result.evidence.get(category, ()) for category in categories},
+        facts=dict(result.facts),
+        changes=event.changes,
+        mentions=delivery.mentions,
+        lead=lead_source(prepared.lead, prepared.content.body_raw),
+        bureau=str(prepared.attributes.get("bureau") or ""),
+        attachments=Attachment.listed_in(prepared.attributes),
+        route=delivery.route,
+    )

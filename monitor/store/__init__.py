@@ -1,0 +1,44 @@
+"""The database: one engine (SQLite by default, PostgreSQL via ``postgresql+psycopg://``), its
+migrations, and the repository functions of the poll pipeline, the deliverer and the commands.
+SQL errors become StoreError in ``database``; the functions take a connection and never commit.
+
+- ``database``: the engine, migrations, transactions, dialect-specific statements
+- ``sources``: leases and poll outcomes of sources, page validators
+- ``items``: items, listings, events and classifications, read and written in batches
+- ``reads``: what commands and digests list
+"""
+
+from monitor.store.database import Store, insert_for, prepared
+from monitor.store.items import (
+    KnownItem,
+    StoredContent,
+    detail_failures,
+    detail_retries,
+    insert_items,
+    item_ids,
+    known_items,
+    save_classifications,
+    save_events,
+    save_listings,
+    stored_content,
+    update_items,
+)
+from monitor.store.reads import events_between, list_items
+from monitor.store.sources import (
+    ClaimedSource,
+    claim_sources,
+    finish_failure,
+    finish_sources,
+    release_sources,
+    save_fetch_states,
+    source_row,
+    source_rows,
+    sync_sources,
+)
+
+__all__ = [
+    "ClaimedSource", "KnownItem", "Store", "StoredContent", "claim_sources", "detail_failures", "detail_retries",
+    "events_between", "finish_failure", "finish_sources", "insert_for", "insert_items", "item_ids", "known_items",
+    "list_items", "prepared", "release_sources", "save_classifications", "save_events", "save_fetch_states",
+    "save_listings", "source_row", "source_rows", "stored_content", "sync_sources", "update_items",
+]  # fmt: skip

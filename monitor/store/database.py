@@ -1,0 +1,145 @@
+"""The database: the engine (SQLite tuned for several processes, or PostgreSQL), migrations,
+transactions that turn SQL errors into StoreError, and statements built once per dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.sql import Insert
+from sqlmodel import Session
+
+from monitor.errors import StoreError
+from monitor.models import ClassificationRow, EventRow, FetchStateRow, ItemLabelRow, ItemRow, ListingRow, SourceRow
+
+SOURCE = SourceRow.__table__
+FETCH_STATE = FetchStateRow.__table__
+ITEM = ItemRow.__table__
+LISTING = ListingRow.__table__
+EVENT = EventRow.__table__
+CLASSIFICATION = ClassificationRow.__table__
+ITEM_LABEL = ItemLabelRow.__table__
+_MIGRATION_LOCK_ID = 0x7265_6777  # "regw": serializes concurrent `db upgrade` on PostgreSQL
+_READ_ONLY = "regwatch_read_only"
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _create_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction; SQL errors surface as StoreError."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise _store_error(exc) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for one read-only statement: on SQLite it takes no lock and no BEGIN."""
+        try:
+            with self.engine.connect().execution_options(**{_READ_ONLY: True}) as connection, connection.begin():
+                yield connection
+        except SQLAlchemyError as exc:
+            raise _store_error(exc) from exc
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def upgrade(self) -> None:
+        """Apply pending Alembic migrations (idempotent; safe when several processes start at once)."""
+        with self.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+            config = _alembic_config(self.url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def pending_migrations(self) -> bool:
+        head = ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() != head
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _store_error(exc: SQLAlchemyError) -> StoreError:
+    # OperationalError and its kin say the database is away or stuck; others, that it refused the data.
+    unavailable = isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)) or bool(
+        getattr(exc, "connection_invalidated", False)
+    )
+    return StoreError(f"database error: {exc.__class__.__name__}: {exc}", unavailable=unavailable)
+
+
+def _alembic_config(url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", "monitor:migrations")
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _create_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        # A server that is gone answers a connect at once or never: don't wait for the OS's minutes.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Our BEGIN below replaces pysqlite's deferred one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        # A deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another process writes; IMMEDIATE waits for busy_timeout instead.
+        # A read (one SELECT) needs no BEGIN: in autocommit mode it is its own consistent
+        # transaction, and under WAL it never blocks a writer.
+        if not connection.get_execution_options().get(_READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def insert_for(connection: Connection, table: Any) -> Insert:
+    """An INSERT that supports ON CONFLICT on the connection's dialect."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def prepared(connection: Connection, name: str, build: Callable[[Connection], Any]) -> Any:
+    """A statement built once per dialect: hot paths skip construction and cache-key work."""
+    key = (connection.dialect.name, name)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build(connection)
+    return statement

@@ -1,0 +1,229 @@
+"""Items, their listings, events and classifications: what a poll reads before it decides and
+writes after, in batches (executemany; a cold poll writes about twenty items per page)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
+
+from monitor.items import Classification
+from monitor.store.database import CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, insert_for, prepared
+
+
+class KnownItem(NamedTuple):
+    id: int
+    url: str
+    baseline: bool
+    detail_fetched: bool
+    listing_fingerprint: str | None  # None: known, but not yet listed by this source
+    awaiting_detail: bool = False  # no event yet: its detail page is still being tried
+    detail_attempts: int = 0
+    source_id: str = ""  # the source that found it first: the one that settles its detail page
+
+
+_LISTING_HERE = LISTING.alias("this_listing")
+_KNOWN_COLUMNS = (
+    ITEM.c.id,
+    ITEM.c.url,
+    ITEM.c.baseline,
+    ITEM.c.detail_fetched_at.is_not(None).label("detail_fetched"),
+    _LISTING_HERE.c.fingerprint,
+    ITEM.c.awaiting_detail,
+    ITEM.c.detail_attempts,
+    ITEM.c.source_id,
+)
+
+
+def _known_query(*conditions: Any) -> Any:
+    """Items with this source's listing fingerprint (None when it never listed them)."""
+    listed_here = and_(_LISTING_HERE.c.item_id == ITEM.c.id, _LISTING_HERE.c.source_id == bindparam("source_id"))
+    return select(*_KNOWN_COLUMNS).select_from(ITEM.outerjoin(_LISTING_HERE, listed_here)).where(*conditions)
+
+
+_KNOWN_ITEMS = _known_query(ITEM.c.url.in_(bindparam("urls", expanding=True)))
+
+
+def known_items(connection: Connection, source_id: str, urls: Sequence[str]) -> dict[str, KnownItem]:
+    """Stored items among ``urls``, with this source's listing fingerprint when it listed them before."""
+    if not urls:
+        return {}
+    rows = connection.execute(_KNOWN_ITEMS, {"source_id": source_id, "urls": list(urls)})
+    return {row.url: _known(row) for row in rows}
+
+
+def _known(row: Any) -> KnownItem:
+    return KnownItem(
+        row.id,
+        row.url,
+        row.baseline,
+        bool(row.detail_fetched),
+        row.fingerprint,
+        bool(row.awaiting_detail),
+        row.detail_attempts,
+        row.source_id,
+    )
+
+
+class StoredContent(NamedTuple):
+    title: str  # normalized
+    body: str
+    title_raw: str
+    body_raw: str
+    link: str
+    attachments: tuple[dict[str, str], ...] = ()
+
+
+_STORED_CONTENT = select(
+    ITEM.c.id, ITEM.c.title, ITEM.c.body, ITEM.c.title_raw, ITEM.c.body_raw, ITEM.c.link, ITEM.c.attributes
+).where(ITEM.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def stored_content(connection: Connection, item_ids: Sequence[int]) -> dict[int, StoredContent]:
+    """Title and body of stored items (read only for items whose listing changed, or retried)."""
+    if not item_ids:
+        return {}
+    return {
+        row.id: StoredContent(
+            row.title, row.body, row.title_raw, row.body_raw, row.link, tuple((row.attributes or {}).get("attachments") or ())
+        )
+        for row in connection.execute(_STORED_CONTENT, {"ids": list(item_ids)})
+    }
+
+
+_DETAIL_RETRIES = (
+    _known_query(ITEM.c.source_id == bindparam("source_id"), ITEM.c.detail_retry_at <= bindparam("now"))
+    .order_by(ITEM.c.detail_retry_at)
+    .limit(bindparam("limit"))
+)
+
+
+def detail_retries(connection: Connection, source_id: str, now: datetime, limit: int) -> dict[str, KnownItem]:
+    """Items of the source whose detail page is due to be tried again, the longest waiting first."""
+    rows = connection.execute(_DETAIL_RETRIES, {"source_id": source_id, "now": now, "limit": limit})
+    return {row.url: _known(row) for row in rows}
+
+
+def detail_failures(connection: Connection) -> dict[str, tuple[int, str | None]]:
+    """Per source: how many items' detail pages are failing, and one of their errors."""
+    rows = connection.execute(
+        select(ITEM.c.source_id, func.count(), func.max(ITEM.c.detail_error))
+        .where(ITEM.c.detail_retry_at.is_not(None), ITEM.c.detail_error.is_not(None))
+        .group_by(ITEM.c.source_id)
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def insert_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert new items; returns url → id of the rows this call inserted (a concurrent insert of
+    the same URL by another process is skipped, and that process owns its events)."""
+    if not rows:
+        return {}
+    statement = prepared(
+        connection,
+        "insert_items",
+        lambda c: insert_for(c, ITEM).on_conflict_do_nothing(index_elements=["url"]).returning(ITEM.c.id, ITEM.c.url),
+    )
+    return {row.url: row.id for row in connection.execute(statement, list(rows))}
+
+
+def update_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Update stored items; each dict has ``item_id`` plus the columns to set (one statement per set of columns)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(key for key in row if key != "item_id"), []).append(row)
+    for columns, group in groups.items():
+        # A bindparam may not share a column's name in an UPDATE's SET clause, hence the prefix.
+        connection.execute(
+            update(ITEM).where(ITEM.c.id == bindparam("item_id")).values({name: bindparam(f"new_{name}") for name in columns}),
+            [{"item_id": row["item_id"], **{f"new_{name}": row[name] for name in columns}} for row in group],
+        )
+
+
+def save_listings(connection: Connection, listings: Sequence[tuple[str, int, str]], now: datetime) -> None:
+    """Record that a source lists an item with a fingerprint: (source_id, item_id, fingerprint)."""
+    if listings:
+        connection.execute(
+            prepared(connection, "save_listings", _upsert_listing),
+            [{"source_id": sid, "item_id": item_id, "fingerprint": fp, "first_seen_at": now} for sid, item_id, fp in listings],
+        )
+
+
+_ITEM_IDS = select(ITEM.c.id, ITEM.c.url).where(ITEM.c.url.in_(bindparam("urls", expanding=True)))
+
+
+def item_ids(connection: Connection, urls: Sequence[str]) -> dict[str, int]:
+    return {row.url: row.id for row in connection.execute(_ITEM_IDS, {"urls": list(urls)})} if urls else {}
+
+
+def _upsert_listing(connection: Connection) -> Any:
+    statement = insert_for(connection, LISTING)
+    return statement.on_conflict_do_update(
+        index_elements=["source_id", "item_id"], set_={"fingerprint": statement.excluded.fingerprint}
+    )
+
+
+def save_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[int, str], int]:
+    """Insert events (item_id, source_id, kind, fingerprint, changes, created_at); an identical
+    event (same item, kind and content) is not inserted twice. Returns (item_id, kind) → id."""
+    if not rows:
+        return {}
+    statement = prepared(
+        connection,
+        "save_events",
+        lambda c: (
+            insert_for(c, EVENT)
+            .on_conflict_do_nothing(index_elements=["item_id", "kind", "fingerprint"])
+            .returning(EVENT.c.id, EVENT.c.item_id, EVENT.c.kind)
+        ),
+    )
+    return {(row.item_id, row.kind): row.id for row in connection.execute(statement, list(rows))}
+
+
+def save_classifications(
+    connection: Connection, results: dict[int, Classification], now: datetime, *, new_items: bool = False
+) -> None:
+    """Replace the stored classification and labels of each item (``new_items``: none stored yet)."""
+    if not results:
+        return
+    rows = [
+        {
+            "item_id": item_id,
+            "labels": list(result.labels),
+            "scores": dict(result.scores),
+            "evidence": {category: list(phrases) for category, phrases in result.evidence.items()},
+            "facts": dict(result.facts),
+            "model": result.model,
+            "classified_at": now,
+        }
+        for item_id, result in results.items()
+    ]
+    connection.execute(prepared(connection, "save_classifications", _upsert_classification), rows)
+    if not new_items:
+        connection.execute(_DELETE_LABELS, {"item_ids": list(results)})
+    labels = [
+        {"item_id": item_id, "category": label, "score": result.scores.get(label, 1.0)}
+        for item_id, result in results.items()
+        for label in result.labels
+    ]
+    if labels:
+        connection.execute(ITEM_LABEL.insert(), labels)
+
+
+_DELETE_LABELS = delete(ITEM_LABEL).where(ITEM_LABEL.c.item_id.in_(bindparam("item_ids", expanding=True)))
+
+
+def _upsert_classification(connection: Connection) -> Any:
+    statement = insert_for(connection, CLASSIFICATION)
+    columns = ("labels", "scores", "evidence", "facts", "model", "classified_at")
+    return statement.on_conflict_do_update(index_elements=["item_id"], set_={name: statement.excluded[name] for name in columns})
