@@ -15,6 +15,7 @@ from alerts.email import check_server
 from alerts.slack import SlackChannel, slack_client
 from alerts.webhook import WebhookChannel
 from monitor.config import Settings
+from monitor.egress import Egress
 from monitor.items import Notice
 
 
@@ -44,15 +45,17 @@ class Channel(Protocol):
 def build_channels(settings: Settings, console: TextIO | None = None) -> dict[str, Channel]:
     channels: dict[str, Channel] = {}
     client = None
+    egress = Egress.from_allow(settings.config.fetch.allow)
     for name, channel in settings.config.channels.items():
         if channel.kind == "console":
             channels[name] = ConsoleChannel(name, console)
         elif channel.kind == "slack":
             assert settings.slack_token is not None  # load_settings refuses a Slack channel without a token
-            client = client or slack_client(settings.slack_token, settings.config.slack.base_url, settings.config.slack.timeout)
-            channels[name] = SlackChannel(name, client, str(channel.channel), settings.config.slack.min_interval)
+            slack = settings.config.slack
+            client = client or slack_client(settings.slack_token, slack.base_url, slack.timeout, egress)
+            channels[name] = SlackChannel(name, client, str(channel.channel), slack.min_interval, egress)
         elif channel.kind == "webhook":
-            channels[name] = WebhookChannel(name, str(channel.url))
+            channels[name] = WebhookChannel(name, str(channel.url), egress=egress)
     return channels
 
 

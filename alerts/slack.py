@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
 from alerts.slack_blocks import render_blocks, render_fallback
+from monitor.egress import Egress
 from monitor.errors import ChannelConfigError, DeliveryError
 from monitor.items import Notice
 
@@ -44,13 +45,21 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _HISTORY_PAGES = 5
 
 
-def slack_client(token: str, base_url: str, timeout: float = 15.0) -> WebClient:
-    return WebClient(token=token, base_url=base_url, timeout=max(1, round(timeout)), retry_handlers=[])
+def slack_client(token: str, base_url: str, timeout: float = 15.0, egress: Egress | None = None) -> WebClient:
+    """A client of Slack's Web API at ``base_url``, through the proxy ``egress`` names for it."""
+    proxy = egress.proxy_for(base_url) if egress else None
+    client = WebClient(token=token, base_url=base_url, timeout=max(1, round(timeout)), retry_handlers=[], proxy=proxy)
+    if egress is not None and proxy is None:
+        client.proxy = None  # slack-sdk reads HTTPS_PROXY by itself, but not NO_PROXY
+    return client
 
 
 class SlackChannel:
-    def __init__(self, name: str, client: WebClient, channel: str, min_interval: float = 1.0) -> None:
+    def __init__(
+        self, name: str, client: WebClient, channel: str, min_interval: float = 1.0, egress: Egress | None = None
+    ) -> None:
         self.name = name
+        self._egress = egress
         self.min_interval = min_interval
         self._client = client
         self._channel = channel
@@ -143,6 +152,9 @@ class SlackChannel:
                 raise ChannelConfigError(f"slack {self.name}: no channel named #{name} is visible to the bot")
 
     def _call(self, method: str, function: Callable[..., SlackResponse], **arguments: Any) -> dict[str, Any]:
+        refusal = self._egress.refusal(self._client.base_url) if self._egress else None
+        if refusal:
+            raise ChannelConfigError(f"slack {self.name}: {self._client.base_url}: {refusal}")
         try:
             response = function(**arguments)
         except SlackApiError as exc:

@@ -8,6 +8,7 @@ from datetime import datetime
 import httpx
 
 from monitor import __version__
+from monitor.egress import Egress
 from monitor.errors import ChannelConfigError, DeliveryError
 from monitor.items import Notice, notice_kind
 
@@ -18,15 +19,25 @@ _OPERATOR_STATUSES = frozenset({401, 403, 404, 405, 410})
 class WebhookChannel:
     min_interval = 0.0
 
-    def __init__(self, name: str, url: str, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, name: str, url: str, *, transport: httpx.BaseTransport | None = None, egress: Egress | None = None
+    ) -> None:
         self.name = name
         self._url = url
+        self._egress = egress
         self._client = httpx.Client(
-            timeout=_TIMEOUT, trust_env=False, transport=transport, headers={"User-Agent": f"regwatch/{__version__}"}
+            timeout=_TIMEOUT,
+            trust_env=False,  # the proxy comes from egress, which reads NO_PROXY as sources do
+            proxy=egress.proxy_for(url) if egress else None,
+            transport=transport,
+            headers={"User-Agent": f"regwatch/{__version__}"},
         )
 
     def send(self, notice: Notice, *, thread: str | None = None) -> str | None:
         body = {"type": notice_kind(notice), **notice.to_json()}
+        refusal = self._egress.refusal(self._url) if self._egress else None
+        if refusal:
+            raise ChannelConfigError(f"webhook {self.name}: {self._url}: {refusal}")
         try:
             response = self._client.post(self._url, json=body, headers={"Idempotency-Key": notice.key})
         except httpx.HTTPError as exc:

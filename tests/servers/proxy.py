@@ -1,5 +1,5 @@
-"""A forward HTTP proxy on loopback, as corporate networks have: ``GET http://host/path`` is fetched
-from the host and relayed. ``GET /__requests__`` (asked directly) lists the URLs it relayed.
+"""A forward HTTP proxy on loopback, as corporate networks have: ``GET`` or ``POST http://host/path``
+is sent on to the host and its answer relayed. ``GET /__requests__`` (asked directly) lists the URLs it relayed.
 
     python -m tests.servers.proxy [--port 0]
 """
@@ -26,19 +26,25 @@ def make_handler(relayed: list[str]) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if self.path == "/__requests__":
                 return self._answer(200, json.dumps(relayed).encode(), [("Content-Type", "application/json")])
+            self._relay("GET")
+
+        def do_POST(self) -> None:
+            self._relay("POST", self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+        def _relay(self, method: str, body: bytes | None = None) -> None:
             relayed.append(self.path)
             target = urlsplit(self.path)
             upstream = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=10)
             headers = {
                 name: value for name, value in self.headers.items() if name.lower() not in ("proxy-connection", "connection")
             }
-            upstream.request("GET", target.path + (f"?{target.query}" if target.query else ""), headers=headers)
+            upstream.request(method, target.path + (f"?{target.query}" if target.query else ""), body, headers)
             response = upstream.getresponse()
-            body = response.read()
+            answer = response.read()
             kept = [
                 (n, v) for n, v in response.getheaders() if n.lower() not in ("transfer-encoding", "connection", "content-length")
             ]
-            self._answer(response.status, body, [*kept, ("Via", "1.1 test-proxy")])
+            self._answer(response.status, answer, [*kept, ("Via", "1.1 test-proxy")])
             upstream.close()
 
         def _answer(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
