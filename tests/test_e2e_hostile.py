@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import Cli, local_settings, slack_messages, wait_for
-from tests.conftest import POSTGRES_URL, LocalSite
+from tests.conftest import POSTGRES_ADDRESS, POSTGRES_URL, LocalSite
 from tests.databases import scratch_schema
 from tests.servers import RunningServer, start
 
@@ -304,9 +304,9 @@ def test_digest_send_exits_non_zero_when_the_mail_server_is_down(corpus):
 
 def test_a_database_outage_is_logged_once_and_alerts_flow_when_it_is_back(tmp_path, site, slack_server):
     with scratch_schema(POSTGRES_URL) as url:
-        forwarder = start("tests.servers.forward", "--to", "127.0.0.1:5432")
+        forwarder = start("tests.servers.forward", "--to", POSTGRES_ADDRESS)
         port = forwarder.port
-        through = url.replace("127.0.0.1:5432", f"127.0.0.1:{port}")
+        through = url.replace(POSTGRES_ADDRESS, f"127.0.0.1:{port}")
         control_feed(site, "項目 control 1")
         config = local_settings(slack_server.url) + WATCH + source("control", f"{site.url}/control.xml")
         cli = Cli.configured(tmp_path, through, config)
@@ -317,7 +317,7 @@ def test_a_database_outage_is_logged_once_and_alerts_flow_when_it_is_back(tmp_pa
             wait_for(lambda: len(site.requests()) >= 2, "the service polling")
             forwarder.stop()  # PostgreSQL is gone for regwatch
             time.sleep(8)
-            forwarder = start("tests.servers.forward", "--to", "127.0.0.1:5432", "--port", str(port))
+            forwarder = start("tests.servers.forward", "--to", POSTGRES_ADDRESS, "--port", str(port))
             control_feed(site, "項目 control 1", "項目 after the outage")
             wait_for(lambda: "項目 after the outage" in titles(slack_server), "the alert after the outage", timeout=60)
         finally:
