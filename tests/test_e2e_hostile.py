@@ -130,7 +130,7 @@ def test_a_hostile_source_fails_alone_with_a_clear_error_in_bounded_memory(corpu
     assert "Traceback" not in result.stderr
     assert titles(slack_server) == ["項目 control 1", "項目 control 2"]
     assert peak_mb < 700, f"peak RSS {peak_mb} MB"  # the classifier and its libraries; a bomb would add a gigabyte
-    assert re.search(rf"^hostile\s+failing\s.*{re.escape(error)}", cli("sources").stdout, re.M)
+    assert re.search(rf"^hostile\s+never-ok\s.*{re.escape(error)}", cli("sources").stdout, re.M)
     assert [line for line in hostile_requests(hostile) if "/admin" in line.split("?")[0]] == []
 
 

@@ -36,8 +36,9 @@ def sources_group(click_context: click.Context) -> None:
 def source_state(row: SourceRow, failing_details: int, detail_error: str | None) -> tuple[str, str]:
     """What ``regwatch sources`` says of a source: its state and the problem to show beside it.
 
-    ``new``: no poll has finished yet; ``failing``: its last poll failed (it is retried with
-    backoff); ``broken``: it failed or listed nothing often enough to alert the operators;
+    ``new``: no poll has finished yet; ``never-ok``: every poll so far failed (most often a wrong
+    URL or a host the guard refuses); ``failing``: its last poll failed after earlier successes (it
+    is retried with backoff); ``broken``: it failed or listed nothing often enough to alert the operators;
     ``degraded``: it works, but some items' detail pages keep failing (they are alerted from their
     list entries).
     """
@@ -46,7 +47,7 @@ def source_state(row: SourceRow, failing_details: int, detail_error: str | None)
     if row.health == "broken":
         return "broken", row.broken_reason or row.last_error or ""
     if row.consecutive_failures:
-        return "failing", row.last_error or ""
+        return ("failing" if row.last_success_at else "never-ok"), row.last_error or ""
     if row.last_success_at is None:
         return "new", "first poll under way" if row.last_attempt_at else "not polled yet"
     if failing_details:
