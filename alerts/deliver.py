@@ -26,6 +26,7 @@ from itertools import repeat
 
 from alerts import outbox
 from alerts.channels import Channel
+from monitor import metrics
 from monitor.config import DeliveryConfig, format_duration
 from monitor.errors import ChannelConfigError, DeliveryError, StoreError
 from monitor.items import notice_from_row
@@ -157,6 +158,7 @@ class Deliverer:
         if row.channel in self._held:
             self._give_back([row], self._held[row.channel][0], retry_in=self._hold_period, state=outbox.HELD)
             report.held += 1
+            metrics.delivered(row.channel, "held")
             return
         # Every attempt after the first (a retry, or the claim of a row a dead deliverer left
         # ``sending``) may follow a post that did happen.
@@ -170,6 +172,7 @@ class Deliverer:
             if root.waiting:
                 self._give_back([row], "waiting for the first alert of its thread", retry_in=THREAD_WAIT)
                 report.deferred += 1
+                metrics.delivered(row.channel, "deferred")
                 return
             thread = root.remote_ref
         channel = self.channels[row.channel]
@@ -186,7 +189,8 @@ class Deliverer:
         with self._store.begin() as connection:
             outbox.mark_sent(connection, row.id, utcnow(), remote_ref)
         report.sent += 1
-        sent_logger.debug("sent to %s: %s (%s)", row.channel, _described(row), remote_ref or "no reference")
+        metrics.delivered(row.channel, "sent")
+        sent_logger.debug("sent to %s: %s (%s)", row.channel, _described(row), remote_ref or "no reference", extra=_fields(row))
 
     def _already_posted(self, row: OutboxRow, report: DeliveryReport) -> bool:
         """Whether an earlier attempt did post (its answer lost, or its deliverer killed); then
@@ -204,7 +208,8 @@ class Deliverer:
         with self._store.begin() as connection:
             outbox.mark_sent(connection, row.id or 0, utcnow(), posted)
         report.recovered += 1
-        logger.info("already posted to %s (%s), not posted again: %s", row.channel, posted, _described(row))
+        metrics.delivered(row.channel, "recovered")
+        logger.info("already posted to %s (%s), not posted again: %s", row.channel, posted, _described(row), extra=_fields(row))
         return True
 
     def _fail(self, row: OutboxRow, error: str, retry_after: float | None, report: DeliveryReport) -> None:
@@ -221,15 +226,17 @@ class Deliverer:
             )
         if state == outbox.DEAD:
             report.dead += 1
+            metrics.delivered(row.channel, "dead")
             logger.error(
                 "alert to %s dead-lettered after %d attempts: %s: %s (see `regwatch outbox list`)",
-                row.channel, row.attempts, _described(row), error,
+                row.channel, row.attempts, _described(row), error, extra=_fields(row),
             )  # fmt: skip
         else:
             report.failed += 1
+            metrics.delivered(row.channel, "failed")
             logger.warning(
                 "alert to %s failed (attempt %d), next attempt %s: %s: %s",
-                row.channel, row.attempts, format_jst(next_attempt), _described(row), error,
+                row.channel, row.attempts, format_jst(next_attempt), _described(row), error, extra=_fields(row),
             )  # fmt: skip
         report.errors.append(error)
 
@@ -241,10 +248,12 @@ class Deliverer:
                 row.channel,
                 reason,
                 format_duration(self._config.hold),
+                extra=_fields(row),
             )
         self._held[row.channel] = (reason, time.monotonic() + self._config.hold)
         self._give_back([row], reason, retry_in=self._hold_period, state=outbox.HELD)
         report.held += 1
+        metrics.delivered(row.channel, "held")
         report.errors.append(reason)
 
     def _give_back(
@@ -253,6 +262,11 @@ class Deliverer:
         with self._store.begin() as connection:
             for row in rows:
                 outbox.release(connection, row, reason, utcnow() + retry_in, state=state)
+
+
+def _fields(row: OutboxRow) -> dict[str, object]:
+    """What a JSON log line about an outbox row carries: its key, its item and source, its channel."""
+    return {"outbox_key": row.key, "item_id": row.item_id, "source_id": row.payload.get("source_id"), "channel": row.channel}
 
 
 def _described(row: OutboxRow) -> str:

@@ -33,7 +33,7 @@ import httpcore
 import httpx
 from protego import Protego
 
-from monitor import __version__
+from monitor import __version__, metrics
 from monitor.config import FetchConfig
 from monitor.decompress import ACCEPT_ENCODING, BoundedDecoder, EncodingRefused, TooLarge
 from monitor.errors import (
@@ -177,7 +177,8 @@ class Fetcher:
     async def _request(
         self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], on_send: Callable[[], object] | None = None
     ) -> _Answer:
-        gate = self._gate(target.netloc.decode("ascii").lower())
+        host = target.netloc.decode("ascii").lower()
+        gate = self._gate(host)
         async with gate.slot(), self._in_flight:
             if on_send is not None:
                 on_send()
@@ -204,6 +205,8 @@ class Fetcher:
             except (OSError, ValueError, ExceptionGroup) as exc:  # below httpcore's own errors: a socket, anyio
                 logger.warning("%s: unexpected %s from the connection layer", url, exc.__class__.__name__, exc_info=True)
                 raise TransportError(url, f"{exc.__class__.__name__}: {exc}") from exc
+            finally:
+                metrics.fetched(host, time.monotonic() - started)  # failures too: a host that times out is slow
 
     async def _exchange(self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate) -> _Answer:
         pool = self._pool_for(target)

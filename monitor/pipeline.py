@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from monitor import extract, store
+from monitor import extract, metrics, store
 from monitor.classification import Classifier
 from monitor.config import Config, format_duration
 from monitor.details import SETTLED, DetailResult, next_state
@@ -152,7 +152,7 @@ class Pipeline:
             recorder.add(SourceOutcome(report, _retry_at(spec, claimed, exc)))
         except Exception as exc:  # one broken scraper must not stop the other sources
             report.error = f"internal error: {exc.__class__.__name__}: {exc}"
-            logger.exception("%s: poll crashed", spec.id)
+            logger.exception("%s: poll crashed", spec.id, extra={"source_id": spec.id})
             recorder.add(SourceOutcome(report, _retry_at(spec, claimed, exc)))
         return report
 
@@ -191,7 +191,9 @@ class Pipeline:
         if not found:
             return []
         documents = [document(spec.id, event.prepared) for event in found]
-        return await asyncio.get_running_loop().run_in_executor(_CLASSIFYING, self.classifier.classify_many, documents)
+        return await asyncio.get_running_loop().run_in_executor(
+            _CLASSIFYING, metrics.timed_classification, self.classifier.classify_many, documents
+        )
 
     async def _fetch_lists(
         self, spec: SourceSpec, claimed: store.ClaimedSource, report: RunReport, deadline: float

@@ -27,7 +27,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from alerts.outbox import OutboxEntry, enqueue, outbox_key
-from monitor import health, store
+from monitor import health, metrics, store
 from monitor.errors import StoreError
 from monitor.health import HealthPolicy
 from monitor.items import Alert, Change, Classification, EventKind, RunReport
@@ -114,6 +114,7 @@ class Recorder:
                 await asyncio.to_thread(self._write_safely, batch)
             except Exception:  # a bug, not the database: the sources are polled again once their leases expire
                 logger.exception("could not record %d poll(s)", len(batch))
+        _count_polls(batch)
         if self._on_recorded is not None:
             self._on_recorded([outcome.report for outcome in batch])
 
@@ -142,7 +143,10 @@ class Recorder:
     def _unrecorded(batch: list[SourceOutcome], exc: StoreError) -> None:
         """The database is away: nothing was written. The sources stay leased with their ETags
         unsaved; this process polls them again once the database is back (Poller)."""
-        logger.error("could not record %d poll(s): %s; they are polled again once the database is back", len(batch), exc)
+        logger.error(
+            "could not record %d poll(s): %s; they are polled again once the database is back", len(batch), exc,
+            extra={"source_ids": [outcome.report.source_id for outcome in batch]},
+        )  # fmt: skip
         for outcome in batch:
             outcome.report.recorded = False
             outcome.report.error = outcome.report.error or f"not recorded: {exc}"
@@ -156,24 +160,34 @@ class Recorder:
         except StoreError as again:
             self._unrecorded([outcome], again)
             return
-        logger.error("%s: %s", report.source_id, error)
+        logger.error("%s: %s", report.source_id, error, extra={"source_id": report.source_id})
         report.error = report.error or error
 
     def _write_now(self, batch: list[SourceOutcome]) -> None:
         now = utcnow()
+        tally = metrics.Tally()
         with self._store.begin() as connection:
-            _write(connection, batch, now)
-            for change in health.check(connection, [outcome.report.source_id for outcome in batch], self._health, now):
-                logger.warning("%s: %s: %s", change.source_id, change.kind, change.reason)
+            _write(connection, batch, now, tally)
+            changes = health.check(connection, [outcome.report.source_id for outcome in batch], self._health, now)
+        tally.publish()  # committed: a batch refused and written again one by one counts once
+        for change in changes:
+            logger.warning("%s: %s: %s", change.source_id, change.kind, change.reason, extra={"source_id": change.source_id})
 
 
-def _write(connection: Connection, outcomes: list[SourceOutcome], now: datetime) -> None:
+def _count_polls(batch: list[SourceOutcome]) -> None:
+    for outcome in batch:
+        report = outcome.report
+        outcome_label = "unrecorded" if not report.recorded else "failed" if report.error else "ok"
+        metrics.polled(report.source_id, outcome_label, pages=report.pages, not_modified=report.not_modified)
+
+
+def _write(connection: Connection, outcomes: list[SourceOutcome], now: datetime, tally: metrics.Tally) -> None:
     for failed in (o for o in outcomes if o.report.error):
         store.finish_failure(connection, failed.report.source_id, next_due_at=failed.next_due_at, error=failed.report.error)
     succeeded = [o for o in outcomes if not o.report.error]
     changed = [o for o in succeeded if not o.unchanged]
     if changed:
-        _write_items(connection, changed, now)
+        _write_items(connection, changed, now, tally)
     store.finish_sources(
         connection,
         [
@@ -190,7 +204,7 @@ def _write(connection: Connection, outcomes: list[SourceOutcome], now: datetime)
     )
 
 
-def _write_items(connection: Connection, changed: list[SourceOutcome], now: datetime) -> None:
+def _write_items(connection: Connection, changed: list[SourceOutcome], now: datetime, tally: metrics.Tally) -> None:
     first_rows: dict[str, dict] = {}
     for outcome in changed:
         for row in outcome.inserts:
@@ -209,7 +223,7 @@ def _write_items(connection: Connection, changed: list[SourceOutcome], now: date
         ],
         now,
     )
-    _write_events(connection, changed, {url: (inserted[url], owners[url]) for url in inserted}, now)
+    _write_events(connection, changed, {url: (inserted[url], owners[url]) for url in inserted}, now, tally)
     store.save_fetch_states(connection, [state for o in changed for state in o.page_states])
 
 
@@ -224,7 +238,11 @@ def _item_ids(connection: Connection, outcomes: list[SourceOutcome], inserted: d
 
 
 def _write_events(
-    connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, tuple[int, SourceOutcome]], now: datetime
+    connection: Connection,
+    outcomes: list[SourceOutcome],
+    inserted: dict[str, tuple[int, SourceOutcome]],
+    now: datetime,
+    tally: metrics.Tally,
 ) -> None:
     """``inserted``: url → (id, the outcome whose row was inserted)."""
     drafts: list[tuple[SourceOutcome, EventDraft, int]] = []
@@ -269,8 +287,10 @@ def _write_events(
         event_id = event_ids.get((item_id, draft.kind))
         if event_id is None:
             continue  # this very event was recorded before (a re-run after a crash)
+        tally.item(draft.kind, draft.classification.labels)
         for delivery, template in draft.alerts:
             alert = replace(template, key=outbox_key(event_id, delivery.channel), item_id=item_id)
             entries.append(OutboxEntry(event_id, item_id, delivery.route, delivery.channel, alert))
             outcome.report.alerts += 1
+            tally.alert(delivery.categories, delivery.channel)
     enqueue(connection, entries, now)

@@ -22,12 +22,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from alerts.channels import Channel, channel_problems
 from alerts.deliver import DeliveryWorker
 from alerts.digest import Digests
-from monitor import store
+from monitor import metrics, store
 from monitor.config import Settings
 from monitor.errors import StoreError
 from monitor.health import HealthPolicy
 from monitor.items import RunReport
 from monitor.jpdates import JST, utcnow
+from monitor.metrics_server import serve
 from monitor.outage import Outage
 from monitor.pipeline import Pipeline
 from monitor.record import Recorder
@@ -52,6 +53,7 @@ class Poller:
         self._outage = Outage("the database", logger, "no source is polled")
 
     async def tick(self) -> None:
+        metrics.HEARTBEAT.beat()  # before anything that may fail: a tick during an outage still ticks
         free = self._capacity - len(self._busy)
         if free <= 0:
             return
@@ -113,6 +115,8 @@ class Service:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.request_stop)
+        # Served from the start: /readyz and /metrics answer while the model loads (/healthz says "starting").
+        endpoint = serve(self._config, self._runtime.store)
         self._runtime.ready()
         fetcher = self._runtime.fetcher()
         pipeline = self._runtime.pipeline(fetcher)
@@ -147,6 +151,8 @@ class Service:
             await poller.stop(grace=min(self._config.fetch.timeout * 2 + 5, self._config.service.poll_deadline))
             await asyncio.to_thread(delivery.stop)
             await fetcher.aclose()
+            if endpoint is not None:
+                endpoint.stop()
             logger.info("stopped")
 
     def add_digest_jobs(self, scheduler: AsyncIOScheduler) -> None:
@@ -206,6 +212,7 @@ def _send_digests(digests: Digests) -> None:
 
 
 def log_report(report: RunReport) -> None:
-    (logger.warning if report.error else logger.info)("%s", report.summary())
+    fields = {"source_id": report.source_id}
+    (logger.warning if report.error else logger.info)("%s", report.summary(), extra=fields)
     for warning in report.warnings:
-        logger.warning("%s: %s", report.source_id, warning)
+        logger.warning("%s: %s", report.source_id, warning, extra=fields)

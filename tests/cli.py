@@ -106,7 +106,7 @@ def local_settings(
     slack_url: str, *, max_attempts: int = 10, smtp_port: int | None = None, overrides: dict[str, dict[str, str]] | None = None
 ) -> str:
     """Settings for the local servers: a 1 s tick, no politeness delay, quick retries, the local Slack
-    (and the local SMTP server on ``smtp_port``). ``overrides``: section → key → TOML value, e.g.
+    (and the local SMTP server on ``smtp_port``), no metrics endpoint. ``overrides``: section → key → TOML value, e.g.
     ``{"fetch": {"timeout": '"3s"'}}``."""
     sections: dict[str, dict[str, str]] = {
         "service": {"tick": '"1s"'},
@@ -115,6 +115,8 @@ def local_settings(
         "delivery": {"backoff": '"1s"', "max_backoff": '"2s"', "max_attempts": str(max_attempts)},
         "slack": {"base_url": f'"{slack_url}/api/"', "min_interval": '"0s"'},
         "channels.default": {"kind": '"slack"', "channel": '"#regwatch"'},
+        # No metrics endpoint unless a test asks for one on a free port: 9464 may be taken by another run.
+        "metrics": {"port": "0"},
     }
     if smtp_port is not None:
         sections["smtp"] = {

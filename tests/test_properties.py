@@ -78,7 +78,7 @@ def mutate(content: bytes, mutations: list[tuple[str, float, float, bytes]]) -> 
 _MUTATIONS = st.lists(_mutation, min_size=1, max_size=6)
 
 
-@settings(max_examples=2000)
+@settings(max_examples=1000)
 @given(kind=st.sampled_from(sorted(LIST_FIXTURES)), mutations=_MUTATIONS)
 def test_list_scrapers_return_items_or_a_parse_error(kind, mutations):
     fixture, content_type, options = LIST_FIXTURES[kind]
@@ -93,7 +93,7 @@ def test_list_scrapers_return_items_or_a_parse_error(kind, mutations):
         assert item.published_at is None or item.published_at.tzinfo is not None
 
 
-@settings(max_examples=2000)
+@settings(max_examples=1000)
 @given(kind=st.sampled_from(sorted(DETAIL_FIXTURES)), mutations=_MUTATIONS)
 def test_detail_parsers_return_an_article_or_a_parse_error(kind, mutations):
     fixture, content_type = DETAIL_FIXTURES[kind]
@@ -120,7 +120,7 @@ _JAPANESE = st.text(
 )
 
 
-@settings(max_examples=3000)
+@settings(max_examples=1500)
 @given(text=_JAPANESE)
 def test_amounts_dates_numbers_districts_and_figures_never_raise(text):
     line = normalize(without_controls(text))
@@ -135,7 +135,7 @@ def test_amounts_dates_numbers_districts_and_figures_never_raise(text):
     parse_timestamp(line)
 
 
-@settings(max_examples=600)
+@settings(max_examples=300)
 @given(title=_JAPANESE, body=_JAPANESE)
 def test_every_fact_of_a_document_is_extracted_without_raising(title, body):
     facts = extract_facts(Document(normalize(title), normalize(body), datetime(2024, 2, 15, tzinfo=timezone.utc)))

@@ -2,8 +2,8 @@
 
 Every classifier implements ``Classifier``; the pipeline, ``regwatch classify`` and ``regwatch
 eval`` only see that protocol. ``load_classifier`` returns the trained model for the configured
-categories, from the cache when the corpus and the categories are unchanged, else trained anew
-(about a second) and cached.
+categories: prebuilt (``REGWATCH_MODEL_DIR``, as ``regwatch model build`` writes it into an image),
+else from the cache when the corpus and the categories are unchanged, else trained anew and cached.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from monitor.items import Classification, Document
 from monitor.patterns import Pattern
 
 if TYPE_CHECKING:
+    from monitor.classification.embeddings import Embedder
     from monitor.classification.model import Example, TrainedClassifier
     from monitor.config import Config
 
@@ -62,12 +63,61 @@ def corpus_embeddings() -> Path:
 
 
 def load_classifier(config: Config | None = None, *, rebuild: bool = False) -> TrainedClassifier:
-    """The model for the configured categories: cached, or trained on the corpus (and cached)."""
+    """The model for the configured categories: prebuilt (``REGWATCH_MODEL_DIR``, read-only, as an
+    image bakes it), else cached, else trained on the corpus (and cached)."""
     from monitor.classification import model
     from monitor.classification.embeddings import Embedder
 
     specs = category_specs(config)
-    extra_files = {spec.name: Path(spec.examples).read_text(encoding="utf-8") for spec in specs if spec.examples}
+    extra_files = _example_files(specs)
+    name = _model_file_name(specs, extra_files)
+    embedder = Embedder.with_store(corpus_embeddings())
+    prebuilt = model.prebuilt_dir()
+    for directory in () if rebuild else (prebuilt, model.cache_dir()):
+        found = model.load(directory / name) if directory else None
+        if found is not None:
+            found.embedder = embedder
+            return found
+    if prebuilt and not rebuild and not (prebuilt / name).exists():  # (an unreadable one is reported by model.load)
+        logger.warning(
+            "the prebuilt models in %s (REGWATCH_MODEL_DIR) are for other categories than the config's; training one", prebuilt
+        )
+    path = model.cache_dir() / name
+    logger.info("training the classifier (%d categories) into %s", len(specs), path)
+    trained = _train(specs, extra_files, embedder)
+    try:
+        model.save(trained, path)
+    except OSError as exc:  # a read-only cache costs a training at the next start, not this one
+        logger.warning(
+            "could not keep the trained classifier in %s (%s); set REGWATCH_CACHE_DIR to a writable directory", path, exc
+        )
+    return trained
+
+
+def build_classifier(config: Config | None, directory: Path) -> Path:
+    """Train the model for the configured categories into ``directory`` (``regwatch model build``):
+    the file ``load_classifier`` looks for there when ``REGWATCH_MODEL_DIR`` names it."""
+    from monitor.classification import model
+    from monitor.classification.embeddings import Embedder
+
+    specs = category_specs(config)
+    extra_files = _example_files(specs)
+    path = directory / _model_file_name(specs, extra_files)
+    model.save(_train(specs, extra_files, Embedder.with_store(corpus_embeddings())), path)
+    # Built by one user (root, in an image build) for another to read (the service's own user);
+    # a cache file stays private to its owner.
+    path.chmod(0o644)
+    return path
+
+
+def _example_files(specs: list[CategorySpec]) -> dict[str, str]:
+    return {spec.name: Path(spec.examples).read_text(encoding="utf-8") for spec in specs if spec.examples}
+
+
+def _model_file_name(specs: list[CategorySpec], extra_files: dict[str, str]) -> str:
+    """Named by everything the model is trained from: a change of corpus or categories is another file."""
+    from monitor.classification import model
+
     key = model.model_key(
         [
             "\n".join(corpus_lines()).encode("utf-8"),
@@ -75,16 +125,13 @@ def load_classifier(config: Config | None = None, *, rebuild: bool = False) -> T
             *(f"{name}\n{text}".encode() for name, text in sorted(extra_files.items())),
         ]
     )
-    path = model.cache_dir() / f"classifier-{key}.pkl"
-    embedder = Embedder.with_store(corpus_embeddings())
-    cached = None if rebuild else model.load(path)
-    if cached is not None:
-        cached.embedder = embedder
-        return cached
-    logger.info("training the classifier (%d categories) into %s", len(specs), path)
-    trained = model.train(specs, model.examples_from_jsonl(corpus_lines()), _user_examples(specs, extra_files), embedder=embedder)
-    model.save(trained, path)
-    return trained
+    return f"classifier-{key}.pkl"
+
+
+def _train(specs: list[CategorySpec], extra_files: dict[str, str], embedder: Embedder) -> TrainedClassifier:
+    from monitor.classification import model
+
+    return model.train(specs, model.examples_from_jsonl(corpus_lines()), _user_examples(specs, extra_files), embedder=embedder)
 
 
 def _user_examples(specs: list[CategorySpec], texts: dict[str, str]) -> dict[str, list[Example]]:

@@ -190,6 +190,13 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "regwatch"
 
 
+def prebuilt_dir() -> Path | None:
+    """Models built ahead of time (``regwatch model build --into DIR``), looked in before the cache
+    and never written: an image's own, on a read-only filesystem."""
+    configured = os.environ.get("REGWATCH_MODEL_DIR")
+    return Path(configured) if configured else None
+
+
 def save(model: TrainedClassifier, path: Path) -> None:
     """Atomic write: a reader never sees half a model."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -59,17 +59,25 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
+@click.option("--queue", is_flag=True, help="Also create distributed mode's job queue (implied by its [service] mode).")
 @pass_context
-def db_upgrade(context: Context) -> None:
-    """Apply pending migrations."""
+def db_upgrade(context: Context, queue: bool) -> None:
+    """Apply pending migrations (and create the job queue of distributed mode); idempotent."""
     from monitor.store import Store
 
     settings = context.settings()
     database = Store(settings.database_url)
+    queue = queue or settings.config.service.mode == "distributed"
     try:
         database.upgrade()
+        if queue:
+            from monitor.distributed.schema import apply_queue_schema
+
+            created = apply_queue_schema(database)
     except RegwatchError as exc:
         raise CliError(str(exc)) from None
     finally:
         database.dispose()
     click.echo(f"database at head: {redacted(settings.database_url)}")
+    if queue:
+        click.echo("job queue (procrastinate): " + ("created" if created else "present"))

@@ -26,13 +26,17 @@ class CliError(click.ClickException):
 class Context:
     config_path: str | None
     verbosity: int
-    log_format: logs.LogFormat
+    log_format: logs.LogFormat | None  # None: [logging] format of the config
 
     def settings(self) -> Settings:
         try:
-            return load_settings(self.config_path)
+            settings = load_settings(self.config_path)
         except ConfigError as exc:
             raise CliError(str(exc)) from None
+        logs.hide(settings.secrets)
+        if self.log_format is None:  # the command line's --log-format wins over [logging] format
+            logs.use_format(settings.config.logging.format)
+        return settings
 
     @contextmanager
     def runtime(self) -> Iterator[Runtime]:
@@ -87,13 +91,16 @@ class _Group(click.Group):
 )
 @click.option("-v", "--verbose", count=True, help="-v: each fetch and each alert too; -vv: debug, libraries included.")
 @click.option(
-    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one object per line."
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="json: one object per line (default: [logging] format).",
 )
 @click.version_option(__version__, prog_name="regwatch")
 @click.pass_context
-def main(context: click.Context, config_path: str | None, verbose: int, log_format: logs.LogFormat) -> None:
+def main(context: click.Context, config_path: str | None, verbose: int, log_format: logs.LogFormat | None) -> None:
     """Watch Japanese ministry and news sources and alert teams about what matters to them.
 
     Global options may come before or after the command."""
     context.obj = Context(config_path, verbose, log_format)
-    logs.configure(verbose, log_format, service=context.invoked_subcommand == "run")
+    logs.configure(verbose, log_format or "text", service=context.invoked_subcommand in ("run", "worker"))

@@ -16,13 +16,23 @@ if TYPE_CHECKING:
 
 
 @main.command()
+@click.option(
+    "--mode",
+    type=click.Choice(["embedded", "distributed"]),
+    help="embedded: poll and deliver in this process; distributed: only queue jobs for `regwatch worker` (default: [service] mode).",
+)
 @pass_context
-def run(context: Context) -> None:
+def run(context: Context, mode: str | None) -> None:
     """Poll every source on its schedule and deliver alerts until stopped (SIGINT/SIGTERM)."""
     from monitor import aio
     from monitor.schedule import Service
 
     with context.runtime() as runtime:
+        if (mode or runtime.settings.config.service.mode) == "distributed":
+            from monitor.cli.worker import run_scheduler
+
+            run_scheduler(runtime)
+            return
         aio.run(Service(runtime).run())
 
 

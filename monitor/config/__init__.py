@@ -17,6 +17,8 @@ from monitor.config.schema import (
     DeliveryConfig,
     FetchConfig,
     HealthConfig,
+    LoggingConfig,
+    MetricsConfig,
     RouteConfig,
     ServiceConfig,
     SlackConfig,
@@ -27,6 +29,6 @@ from monitor.config.values import format_duration, parse_duration, within
 
 __all__ = [
     "BUILT_IN_CATEGORIES", "CategoryConfig", "ChannelConfig", "Config", "DeliveryConfig", "FetchConfig", "HealthConfig",
-    "RouteConfig", "ServiceConfig", "Settings", "SlackConfig", "SmtpConfig", "SourceConfig", "database_url",
+    "LoggingConfig", "MetricsConfig", "RouteConfig", "ServiceConfig", "Settings", "SlackConfig", "SmtpConfig", "SourceConfig", "database_url",
     "format_duration", "load_settings", "parse_duration", "within",
 ]  # fmt: skip

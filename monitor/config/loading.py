@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     ValidationError,
 )
 
+from monitor.config.database_env import database_url_from_environment
 from monitor.config.schema import Config
 from monitor.errors import ConfigError
 from monitor.proxies import ProxySettings
 
 CONFIG_FILENAME = "regwatch.toml"
-DEFAULT_DATABASE_URL = "sqlite:///regwatch.db"
 # These lists are replaced whole by the user's; every other table merges key by key
 # (so a user's [channels.default] replaces that one channel).
 _LIST_SECTIONS = ("sources", "routes", "categories")
@@ -40,6 +41,14 @@ class Settings:
     @property
     def origin(self) -> str:
         return str(self.path) if self.path else "built-in defaults"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What the logs must never show: the Slack token, the SMTP password and the database
+        password (as written in the URL and decoded)."""
+        password = urlsplit(self.database_url).password or ""
+        found = (self.slack_token or "", self.smtp_password or "", password, unquote(password))
+        return tuple(dict.fromkeys(secret for secret in found if secret))
 
 
 def default_config_path(explicit: str | os.PathLike[str] | None, env: dict[str, str]) -> Path | None:
@@ -75,7 +84,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
     return Settings(
         config,
         config_path,
-        database_url(env.get("REGWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL),
+        database_url(database_url_from_environment(env)),
         token,
         env.get("REGWATCH_SMTP_USER") or None,
         env.get("REGWATCH_SMTP_PASSWORD") or None,

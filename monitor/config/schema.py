@@ -28,6 +28,9 @@ class _Section(BaseModel):
 
 
 class ServiceConfig(_Section):
+    # embedded: one process polls and delivers (APScheduler); distributed: `regwatch run` only
+    # schedules, and `regwatch worker` processes run the jobs (procrastinate, PostgreSQL only).
+    mode: Literal["embedded", "distributed"] = "embedded"
     tick: Annotated[Seconds, within(0.1, 3600)] = 15.0
     lease: Annotated[Seconds, within(10, DAY)] = 600.0
     poll_deadline: Annotated[Seconds, within(1, DAY)] = 180.0
@@ -71,6 +74,24 @@ class DeliveryConfig(_Section):
     hold: Annotated[Seconds, within(0, DAY)] = 300.0
 
 
+class WorkerConfig(_Section):
+    """A `regwatch worker` of distributed mode (monitor.distributed)."""
+
+    concurrency: int = Field(16, ge=1, le=500)
+    heartbeat: Annotated[Seconds, within(0.1, 3600)] = 10.0
+    stalled_after: Annotated[Seconds, within(1, DAY)] = 30.0
+
+    @model_validator(mode="after")
+    def _stall_outlasts_heartbeats(self) -> WorkerConfig:
+        # A live worker that missed one heartbeat must not look dead: its jobs would run twice.
+        if self.stalled_after < 2 * self.heartbeat:
+            raise ValueError(
+                f"stalled_after ({format_duration(self.stalled_after)}) must be at least twice heartbeat "
+                f"({format_duration(self.heartbeat)})"
+            )
+        return self
+
+
 class SlackConfig(_Section):
     base_url: str = "https://slack.com/api/"
     min_interval: Annotated[Seconds, within(0, 3600)] = 1.0
@@ -89,6 +110,15 @@ class HealthConfig(_Section):
     channels: list[str] = ["default"]
     failures: int = Field(3, ge=1)
     empty_polls: int = Field(2, ge=1)
+
+
+class MetricsConfig(_Section):
+    port: int = Field(9464, ge=0, le=65535)  # 0: no endpoint
+    host: str = "127.0.0.1"
+
+
+class LoggingConfig(_Section):
+    format: Literal["text", "json"] = "text"
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -220,6 +250,9 @@ class Config(_Section):
     slack: SlackConfig = SlackConfig()
     smtp: SmtpConfig = SmtpConfig()
     health: HealthConfig = HealthConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    logging: LoggingConfig = LoggingConfig()
+    worker: WorkerConfig = WorkerConfig()
     channels: dict[Identifier, ChannelConfig] = {}
     routes: list[RouteConfig] = []
     sources: list[SourceConfig] = []

@@ -1,0 +1,76 @@
+"""``regwatch worker``: runs the queue's poll, delivery and digest jobs until SIGINT/SIGTERM.
+
+Any number of workers, on any machines, share the queue; each runs up to ``[worker]
+concurrency`` jobs at once and sends a heartbeat every ``[worker] heartbeat``. On a stop
+signal it takes no new job, gives the running ones a grace period, and gives the sources of
+those still unfinished back; a worker killed outright is noticed by the scheduler once its
+heartbeats stop (monitor.distributed.stalled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+
+from monitor.distributed.jobs import Jobs
+from monitor.distributed.queue import queue_app
+from monitor.distributed.schema import apply_queue_schema
+from monitor.distributed.tasks import JOBS
+from monitor.items import Document
+from monitor.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+_GATED_TITLE = "準備株式会社に対する行政指導"
+
+
+async def run_worker(runtime: Runtime) -> None:
+    config = runtime.settings.config
+    await asyncio.to_thread(apply_queue_schema, runtime.store)
+    # A title past a category's gate loads the sentence embeddings too: otherwise the first new
+    # item would load them mid-job, while the worker's other polls wait for the interpreter.
+    runtime.classifier.classify(Document(_GATED_TITLE, ""))
+    runtime.ready()
+    fetcher = runtime.fetcher()
+    concurrency = config.worker.concurrency
+    # procrastinate's own queries (fetching and finishing jobs, heartbeat, LISTEN) share this pool.
+    app = queue_app(runtime.settings.database_url, connections=min(concurrency, 8) + 2)
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    async with app.open_async():
+        jobs = Jobs(runtime, fetcher, app)
+        working = asyncio.create_task(
+            app.run_worker_async(
+                name=name,
+                concurrency=concurrency,
+                additional_context={JOBS: jobs},
+                install_signal_handlers=False,  # ours below also stop a delivery pass
+                update_heartbeat_interval=config.worker.heartbeat,
+                stalled_worker_timeout=config.worker.stalled_after,
+                shutdown_graceful_timeout=min(config.fetch.timeout * 2 + 5, config.service.poll_deadline),
+                # LISTEN/NOTIFY wakes a worker for each new job; this is the fallback.
+                fetch_job_polling_interval=min(config.service.tick, 5.0),
+                delete_jobs="successful",  # a finished poll needs no record: its source row has it
+            ),
+            name="worker",
+        )
+
+        def stop() -> None:
+            jobs.stopping.set()
+            working.cancel()  # procrastinate then stops taking jobs and lets the running ones finish
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop)
+        logger.info("regwatch worker %s running: %d sources, up to %d jobs at once", name, len(runtime.sources), concurrency)
+        try:
+            await working
+        except asyncio.CancelledError:
+            pass
+        finally:
+            logger.info("stopping: writing the last outcomes")
+            await jobs.drain()
+            await fetcher.aclose()
+            logger.info("stopped")

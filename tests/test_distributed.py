@@ -1,0 +1,160 @@
+"""Distributed mode end to end: the scheduler (`regwatch run` in distributed mode) and two
+`regwatch worker` processes on PostgreSQL, 200 loopback feeds polled every 2 s, new items
+published throughout, and one worker killed with SIGKILL mid-run. Each source is polled once per
+period (the site's request log: no two polls closer than the interval, no period skipped but the
+one in flight on the killed worker), and each new item is alerted exactly once (the Slack server's
+messages). The first test's small checks: SQLite is refused, the queue's schema is idempotent."""
+
+from __future__ import annotations
+
+import random
+import re
+import socket
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli import Cli, local_settings, slack_titles, wait_for
+from tests.conftest import POSTGRES_URL, SLACK_CHANNELS, LocalSite
+from tests.databases import connect, scratch_schema
+from tests.feeds import LoopbackFeeds
+from tests.processes import Regwatch
+from tests.servers import RunningServer, start
+
+pytestmark = pytest.mark.e2e
+
+SOURCES = 200
+INTERVAL = 2.0
+CONCURRENCY = 64
+STALLED_AFTER = 3.0
+HEARTBEAT = 1.0
+TICK = 0.5
+# A source is due an interval after its last poll was recorded, and queued at the scheduler's next
+# tick: a gap of two intervals and a tick means a period went by without a poll.
+MISSED = 2 * INTERVAL + TICK
+# A source whose poll was in flight on the killed worker waits for its worker to be found dead
+# (stalled_after, checked every heartbeat), then for the retried job to be queued and run.
+RECOVERED_WITHIN = STALLED_AFTER + HEARTBEAT + TICK + INTERVAL + 3.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def settings(slack_url: str, metrics_port: int = 0) -> str:
+    return local_settings(
+        slack_url,
+        overrides={
+            "metrics": {"port": str(metrics_port)},
+            # lease well above the recovery time: the retried poll must not wait for it to expire.
+            "service": {"mode": '"distributed"', "tick": f'"{TICK}s"', "lease": '"60s"', "poll_deadline": '"10s"'},
+            "worker": {"concurrency": str(CONCURRENCY), "heartbeat": f'"{HEARTBEAT}s"', "stalled_after": f'"{STALLED_AFTER}s"'},
+            "delivery": {"claim_timeout": '"3s"'},
+            # The site answers in 0.1 s: a worker always has polls in flight, so the kill interrupts some.
+            "fetch": {"concurrency": "40", "per_host_concurrency": "16"},
+        },
+    )
+
+
+def test_distributed_mode_needs_postgresql_and_its_queue_schema_is_idempotent(tmp_path: Path, slack_server: RunningServer):
+    sqlite = Cli.configured(tmp_path, f"sqlite:///{tmp_path / 'regwatch.db'}", settings(slack_server.url))
+    refused = sqlite("worker", expect=1)
+    assert "distributed mode needs PostgreSQL" in refused.stderr
+    assert "distributed mode needs PostgreSQL" in sqlite("run", "--mode", "distributed", expect=1).stderr
+    with scratch_schema(POSTGRES_URL) as url:
+        cli = Cli.configured(tmp_path, url, settings(slack_server.url))
+        assert "job queue (procrastinate): created" in cli("db", "upgrade").stdout
+        assert "job queue (procrastinate): present" in cli("db", "upgrade", "--queue").stdout
+
+
+@pytest.fixture
+def slow_site(tmp_path: Path) -> Iterator[LocalSite]:
+    """The local site, answering each request after 0.1 s, as a real server would take."""
+    root = tmp_path / "site"
+    root.mkdir()
+    server = start("tests.servers.site", "--root", str(root), "--latency", "0.1")
+    yield LocalSite(root, server)
+    server.stop()
+
+
+def jobs_running(url: str) -> int:
+    """Jobs the workers run now (procrastinate's ``doing``), in the scratch schema of ``url``."""
+    with connect(url.split("?")[0]) as connection:
+        schema = url.rsplit("%3D", 1)[1]
+        return connection.execute(f"SELECT count(*) FROM {schema}.procrastinate_jobs WHERE status = 'doing'").fetchone()[0]
+
+
+def poll_times(requests: list[dict]) -> dict[int, list[float]]:
+    """Feed → the times the site served it (one request per poll: feeds have no detail pages)."""
+    times: dict[int, list[float]] = defaultdict(list)
+    for request in requests:
+        found = re.fullmatch(r"/feeds/(\d+)\.xml", request["path"])
+        if found:
+            times[int(found[1])].append(request["at"])
+    return {feed: sorted(moments) for feed, moments in times.items()}
+
+
+def test_workers_poll_each_source_once_per_period_and_alert_once_through_a_killed_worker(
+    tmp_path: Path, slow_site: LocalSite, slack_server: RunningServer, classifier
+):
+    site = slow_site
+    # `classifier` trains the session's model first: the processes load it instead of each training it.
+    feeds = LoopbackFeeds(site, SOURCES)
+    with scratch_schema(POSTGRES_URL) as url:
+        port = free_port()
+        cli = Cli.configured(tmp_path, url, settings(slack_server.url, port) + feeds.sources(f"{INTERVAL:g}s"))
+        cli("db", "upgrade")
+        processes = [Regwatch(cli, "scheduler", "run")]
+        try:
+            processes += [Regwatch(cli, f"worker-{n}", "worker") for n in (1, 2)]
+            wait_for(lambda: len(poll_times(site.requests())) == SOURCES, "every source's baseline poll", timeout=40)
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5, trust_env=False)
+            assert health.status_code == 200, f"the scheduler's /healthz: {health.status_code} {health.text}"
+            published: list[str] = []
+            killed_at = 0.0
+            for step in range(32):  # 16 s of news: a feed gains an item every half second
+                published.append(feeds.add_item(random.randrange(SOURCES)))
+                if step == 12:
+                    wait_for(lambda: jobs_running(url) >= 4, "polls in flight")
+                    killed_at = time.time()
+                    processes[1].kill()
+                time.sleep(0.5)
+            general = SLACK_CHANNELS["regwatch"]
+            wait_for(lambda: len(slack_titles(slack_server, general)) >= len(published), "every alert", timeout=30)
+            time.sleep(2 * INTERVAL)  # room for a duplicate to show, and more periods after the kill
+            stopped_at = time.time()
+        finally:
+            exits = {process.name: process.stop() for process in processes}
+        alerted = Counter(slack_titles(slack_server, general))
+        polls = poll_times(site.requests())
+    assert exits["scheduler"] == 0 and exits["worker-2"] == 0, "\n".join(p.output()[-3000:] for p in processes)
+    retried = processes[0].output().count("is retried") + processes[0].output().count("is closed")
+    assert retried >= 1, "the killed worker's jobs were found stalled and put back in line"
+
+    assert sorted(alerted) == sorted(published), "each new item alerted"
+    assert [title for title, count in alerted.items() if count > 1] == [], "no item alerted twice"
+
+    late: list[tuple[int, float]] = []
+    for feed, moments in polls.items():
+        for before, after in zip(moments, moments[1:], strict=False):
+            gap = after - before
+            assert gap >= INTERVAL - 0.05, f"feed {feed} polled twice in one period ({gap:.2f}s apart at {before:.1f})"
+            if before <= killed_at <= after and gap >= MISSED:
+                late.append((feed, gap))  # in flight on the killed worker: retried once found stalled
+            else:
+                assert gap < MISSED, f"feed {feed} skipped a period: {gap:.2f}s between polls at {before:.1f}"
+        assert moments[-1] > stopped_at - MISSED, f"feed {feed} no longer polled at the end"
+    assert len(late) <= CONCURRENCY, f"more sources delayed by the kill than the worker ran jobs: {late}"
+    assert all(gap <= RECOVERED_WITHIN for _, gap in late), f"in-flight polls retried late: {late}"
+    gaps = [b - a for moments in polls.values() for a, b in zip(moments, moments[1:], strict=False)]
+    print(
+        f"{sum(map(len, polls.values()))} polls of {len(polls)} sources; gap between polls {min(gaps):.2f}-{max(gaps):.2f}s "
+        f"(interval {INTERVAL:g}s); {len(late)} in flight on the killed worker, retried after {[round(g, 1) for _, g in late]}s; "
+        f"{retried} stalled job(s) retried; {len(published)} items alerted once each"
+    )
