@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import jpholiday
 from sqlalchemy import and_, select, update
@@ -110,14 +111,19 @@ class Digests:
             )
         return results
 
-    def _claim(self, now: datetime) -> list[DigestRow]:
-        """Due digests, marked ``sending`` until ``now`` + the claim timeout: a digest a dead process
-        left ``sending`` is due again after that."""
-        claimable = and_(
+    def due_condition(self, now: datetime) -> Any:
+        """Digests of this config's channels waiting to be sent, retried, or left ``sending`` by a
+        dead process past their claim."""
+        return and_(
             DIGEST.c.state.in_(("pending", "failed", "sending")),
             DIGEST.c.next_attempt_at <= now,
             DIGEST.c.channel.in_(list(self.channels)),
         )
+
+    def _claim(self, now: datetime) -> list[DigestRow]:
+        """Due digests, marked ``sending`` until ``now`` + the claim timeout: a digest a dead process
+        left ``sending`` is due again after that."""
+        claimable = self.due_condition(now)
         held_until = now + timedelta(seconds=self._config.delivery.claim_timeout)
         with self._store.begin() as connection:
             rows = connection.execute(

@@ -64,7 +64,6 @@ class FailingSource:
 class Digest:
     channel: str
     day: date
-    subject: str
     heading: str
     window: str
     sections: list[DigestSection]
@@ -75,6 +74,10 @@ class Digest:
     @property
     def count(self) -> int:
         return item_count(self.sections)
+
+    @property
+    def subject(self) -> str:
+        return f"{self.heading}: {self.summary}"
 
     @property
     def summary(self) -> str:
@@ -124,10 +127,9 @@ def build_digest(
         for s in sources
         if s.enabled and s.health == "broken"
     ]
-    digest = Digest(
+    return Digest(
         channel=name,
         day=day,
-        subject="",
         heading=f"{channel.subject} {day_text(day)}",
         window=f"{format_jst(window[0])} ～ {format_jst(window[1])} の新着・更新",
         sections=sections,
@@ -135,7 +137,6 @@ def build_digest(
         failing=failing,
         deadlines=_deadlines(sections, events),
     )
-    return Digest(**{**digest.__dict__, "subject": f"{digest.heading}: {digest.summary}"})
 
 
 def _entry(events: Sequence[Mapping[str, Any]], category: str, source_names: Mapping[str, str], route: str) -> DigestEntry:

@@ -92,10 +92,7 @@ def claim_due(
     handed to two deliverers.
     """
     not_tried_this_pass = OUTBOX.c.claimed_at.is_(None) | (OUTBOX.c.claimed_at < pass_started)
-    due = (OUTBOX.c.state.in_((PENDING, FAILED)) & (OUTBOX.c.next_attempt_at <= due_by)) | (
-        (OUTBOX.c.state == HELD) & (OUTBOX.c.next_attempt_at <= (held_due_by or due_by))
-    )
-    condition = and_(due, not_tried_this_pass, OUTBOX.c.channel.in_(list(channels)))
+    condition = and_(due_condition(due_by, channels, held_due_by), not_tried_this_pass)
     return _claim(connection, condition, limit, {"state": SENDING, "claimed_at": now, "attempts": OUTBOX.c.attempts + 1})
 
 
@@ -104,8 +101,22 @@ def claim_stale(
 ) -> list[OutboxRow]:
     """Rows left ``sending`` by a deliverer that died, claimed anew (still ``sending``). The dead
     deliverer's try counts as an attempt: the next one first looks for its message."""
-    condition = and_(OUTBOX.c.state == SENDING, OUTBOX.c.claimed_at < stale_before, OUTBOX.c.channel.in_(list(channels)))
-    return _claim(connection, condition, limit, {"claimed_at": now, "attempts": OUTBOX.c.attempts + 1})
+    return _claim(
+        connection, stale_condition(stale_before, channels), limit, {"claimed_at": now, "attempts": OUTBOX.c.attempts + 1}
+    )
+
+
+def due_condition(due_by: datetime, channels: Sequence[str], held_due_by: datetime | None = None) -> Any:
+    """Rows of ``channels`` due for an attempt by ``due_by`` (held ones by ``held_due_by``)."""
+    due = (OUTBOX.c.state.in_((PENDING, FAILED)) & (OUTBOX.c.next_attempt_at <= due_by)) | (
+        (OUTBOX.c.state == HELD) & (OUTBOX.c.next_attempt_at <= (held_due_by or due_by))
+    )
+    return and_(due, OUTBOX.c.channel.in_(list(channels)))
+
+
+def stale_condition(stale_before: datetime, channels: Sequence[str]) -> Any:
+    """Rows of ``channels`` left ``sending`` since before ``stale_before`` by a deliverer that died."""
+    return and_(OUTBOX.c.state == SENDING, OUTBOX.c.claimed_at < stale_before, OUTBOX.c.channel.in_(list(channels)))
 
 
 def _claim(connection: Connection, condition: Any, limit: int, values: dict[str, Any]) -> list[OutboxRow]:

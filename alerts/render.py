@@ -14,6 +14,7 @@ from datetime import datetime
 from alerts.facts_text import day_text, fact_lines
 from monitor.items import Alert, Change, HealthNotice, Notice, ProbeNotice
 from monitor.jpdates import JST, format_jst
+from monitor.text import shorten
 
 CATEGORY_LABELS = {
     "donation_refund": "政治資金 寄付の返金",
@@ -44,7 +45,7 @@ def lead_of(text: str, limit: int = LEAD_LIMIT) -> str:
     if len(flat) <= limit:
         return flat
     ends = [match.end() for match in _SENTENCE_END.finditer(flat, 0, limit)]
-    return flat[: ends[-1]] if ends else flat[: limit - 1] + "…"
+    return flat[: ends[-1]] if ends else shorten(flat, limit)
 
 
 def published_text(moment: datetime | None) -> str:

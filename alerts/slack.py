@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
-from alerts.slack_blocks import render_blocks, render_fallback
+from alerts.slack_blocks import render_message
 from monitor.egress import Egress
 from monitor.errors import ChannelConfigError, DeliveryError
 from monitor.items import Notice
@@ -67,10 +67,11 @@ class SlackChannel:
 
     def send(self, notice: Notice, *, thread: str | None = None) -> str | None:
         """Post the notice; returns ``"<channel id>:<ts>"``."""
+        text, blocks = render_message(notice)
         arguments: dict[str, Any] = {
             "channel": self._channel,
-            "text": render_fallback(notice),
-            "blocks": render_blocks(notice),
+            "text": text,
+            "blocks": blocks,
             "unfurl_links": False,
             "unfurl_media": False,
             "metadata": {"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": notice.key}},
@@ -152,9 +153,8 @@ class SlackChannel:
                 raise ChannelConfigError(f"slack {self.name}: no channel named #{name} is visible to the bot")
 
     def _call(self, method: str, function: Callable[..., SlackResponse], **arguments: Any) -> dict[str, Any]:
-        refusal = self._egress.refusal(self._client.base_url) if self._egress else None
-        if refusal:
-            raise ChannelConfigError(f"slack {self.name}: {self._client.base_url}: {refusal}")
+        if self._egress:
+            self._egress.require(self._client.base_url, f"slack {self.name}")
         try:
             response = function(**arguments)
         except SlackApiError as exc:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.render import HEALTH_LABELS, PROBE_HEADER, AlertView, alert_view, notice_text, probe_text
+from alerts.render import HEALTH_LABELS, PROBE_HEADER, AlertView, alert_text, alert_view, notice_text, probe_text
 from monitor.items import Alert, HealthNotice, Notice, ProbeNotice
 from monitor.jpdates import format_jst
+from monitor.text import shorten
 
 # Slack's limits (api.slack.com/reference/block-kit): a post over them is refused.
 TEXT_LIMIT = 3000  # Slack refuses text over 40,000 characters; a fallback is a summary
@@ -37,10 +38,6 @@ def mention_markup(mention: str) -> str:
     if bare.startswith(("subteam^", "S")):
         return f"<!subteam^{bare.removeprefix('subteam^')}>"
     return f"<@{bare}>"
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _link(url: str | None, label: str) -> str:
@@ -118,11 +115,22 @@ def alert_blocks(alert: Alert, view: AlertView) -> list[dict[str, Any]]:
     return blocks
 
 
+def render_message(notice: Notice) -> tuple[str, list[dict[str, Any]]]:
+    """(``text``, ``blocks``) of a message; an alert's view is built once for both."""
+    if isinstance(notice, Alert):
+        view = alert_view(notice)
+        return _fallback(notice, alert_text(view)), alert_blocks(notice, view)
+    return render_fallback(notice), render_blocks(notice)
+
+
 def render_fallback(notice: Notice) -> str:
     """The plain ``text`` of a message (notifications, screen readers), at most TEXT_LIMIT characters."""
+    return _fallback(notice, notice_text(notice))
+
+
+def _fallback(notice: Notice, text: str) -> str:
     mentions = " ".join(mention_markup(m) for m in notice.mentions) + " " if isinstance(notice, Alert) and notice.mentions else ""
     budget = max(TEXT_LIMIT // 2, TEXT_LIMIT - len(mentions))  # route mentions are few and short
-    text = notice_text(notice)
     escaped = escape_mrkdwn(text)
     while len(escaped) > budget:  # cut the text, not its escapes: a cut inside "&amp;" shows as garbage
         text = shorten(text, max(1, len(text) - (len(escaped) - budget)))

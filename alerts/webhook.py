@@ -35,9 +35,8 @@ class WebhookChannel:
 
     def send(self, notice: Notice, *, thread: str | None = None) -> str | None:
         body = {"type": notice_kind(notice), **notice.to_json()}
-        refusal = self._egress.refusal(self._url) if self._egress else None
-        if refusal:
-            raise ChannelConfigError(f"webhook {self.name}: {self._url}: {refusal}")
+        if self._egress:
+            self._egress.require(self._url, f"webhook {self.name}")
         try:
             response = self._client.post(self._url, json=body, headers={"Idempotency-Key": notice.key})
         except httpx.HTTPError as exc:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from monitor.items import Change, ItemContent, RawItem
 from monitor.store import KnownItem, StoredContent
-from monitor.text import content_hash, normalize, normalize_line
+from monitor.text import content_hash, normalize, normalize_line, shorten
 
 _SNIPPET = 300
 
@@ -159,14 +159,10 @@ def _sentence_changes(before: str, after: str) -> tuple[tuple[str, ...], tuple[s
     """Sentences added and removed, compared in normalized form and shown as written."""
     old = {normalize_line(sentence): sentence for sentence in sentences(before)}
     new = {normalize_line(sentence): sentence for sentence in sentences(after)}
-    added = tuple(_shorten(sentence) for key, sentence in new.items() if key not in old)
-    removed = tuple(_shorten(sentence) for key, sentence in old.items() if key not in new)
+    added = tuple(shorten(sentence, _SNIPPET) for key, sentence in new.items() if key not in old)
+    removed = tuple(shorten(sentence, _SNIPPET) for key, sentence in old.items() if key not in new)
     return added, removed
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"

@@ -2,7 +2,7 @@
 guard as sources, and reach them through the environment's proxies (``HTTPS_PROXY``, ``NO_PROXY``),
 as on a corporate network.
 
-The destination is checked before each request rather than at the connection, as sources are:
+The destination is checked before the first request rather than at the connection, as sources are:
 it is the operator's configuration, not a scraped link, so the check is about a typo or a hostile
 config reaching the metadata service, not a page steering the fetcher.
 """
@@ -13,9 +13,10 @@ import ipaddress
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from monitor.errors import ChannelConfigError
 from monitor.guard import AddressPolicy
 from monitor.proxies import ProxySettings
 
@@ -24,6 +25,8 @@ from monitor.proxies import ProxySettings
 class Egress:
     policy: AddressPolicy
     proxies: ProxySettings
+    # Destinations come from the config and do not change: each is checked once per process.
+    _checked: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_allow(cls, allow: list[str], environ: Mapping[str, str] | None = None) -> Egress:
@@ -33,6 +36,13 @@ class Egress:
         """The proxy to reach ``url`` through, or None to connect directly (NO_PROXY included)."""
         parts = urlsplit(url)
         return self.proxies.for_url(parts.scheme, parts.hostname or "")
+
+    def require(self, url: str, channel: str) -> None:
+        """Raise ChannelConfigError (the channel is held until an operator acts) when ``url`` is refused."""
+        if url not in self._checked:
+            self._checked[url] = self.refusal(url)
+        if self._checked[url]:
+            raise ChannelConfigError(f"{channel}: {url}: {self._checked[url]}")
 
     def refusal(self, url: str) -> str | None:
         """Why ``url`` may not be reached, or None. A name that does not resolve here is left to the

@@ -14,7 +14,7 @@ time must not count twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -149,20 +149,3 @@ def timed_classification(classify: Callable[[Sequence[Document]], list[Result]],
         for _ in documents:
             CLASSIFIER_LATENCY.observe(share)
     return results
-
-
-def exported_names(families: Iterable[object]) -> set[str]:
-    """The sample names a set of metric families exposes (``_total`` of counters, ``_bucket``,
-    ``_sum`` and ``_count`` of histograms), to check that rules and dashboards name real series."""
-    suffixes = {
-        "counter": ("_total", "_created"),
-        "histogram": ("_bucket", "_sum", "_count", "_created"),
-        "summary": ("_sum", "_count", "_created"),
-        "gauge": ("",),
-        "info": ("_info",),
-    }
-    names: set[str] = set()
-    for family in families:
-        name, kind = getattr(family, "name"), getattr(family, "type")  # noqa: B009  (any family-like object)
-        names.update(name + suffix for suffix in suffixes.get(kind, ("",)))
-    return names

@@ -17,16 +17,15 @@ from datetime import datetime
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
+from alerts.outbox import OUTBOX
 from alerts.states import DEAD, FAILED, HELD, PENDING, SENDING
 from monitor.errors import StoreError
 from monitor.jpdates import utcnow
-from monitor.models import OutboxRow, SourceRow
 from monitor.store import Store
+from monitor.store.database import SOURCE
 
 logger = logging.getLogger(__name__)
 
-OUTBOX = OutboxRow.__table__
-SOURCE = SourceRow.__table__
 WAITING = (PENDING, SENDING, FAILED, HELD)  # not sent yet, and still meant to be
 UNSENT = (*WAITING, DEAD)
 

@@ -11,6 +11,7 @@ poll starts, the running ones get a grace period, the unfinished ones give their
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Callable, Mapping
@@ -95,11 +96,7 @@ class Poller:
         await self._recorder.drain()
 
     def _release(self, source_ids: list[str]) -> None:
-        try:
-            with self._pipeline.store.begin() as connection:
-                store.release_sources(connection, source_ids, self._pipeline.owner)
-        except StoreError as exc:
-            logger.warning("could not give back %s (%s): their leases expire on their own", ", ".join(source_ids), exc)
+        store.give_back_sources(self._pipeline.store, source_ids, self._pipeline.owner)
 
 
 class Service:
@@ -112,9 +109,7 @@ class Service:
         self._stop.set()
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, self.request_stop)
+        stop_on_signals(self.request_stop)
         # Served from the start: /readyz and /metrics answer while the model loads (/healthz says "starting").
         endpoint = serve(self._config, self._runtime.store)
         self._runtime.ready()
@@ -159,12 +154,7 @@ class Service:
         """Each email channel's digest at its JST time; failed ones retried every minute."""
         digests = Digests(self._runtime.store, self._runtime.settings)
         outage = Outage("the database", logger, "no digest is sent")
-        for name, channel in digests.channels.items():
-            hour, minute = (int(part) for part in channel.send_at.split(":"))
-            scheduler.add_job(
-                _guarded, "cron", args=(outage, _digest_due, digests, name), hour=hour, minute=minute, timezone=JST,
-                id=f"digest-{name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
-            )  # fmt: skip
+        add_daily_digest_jobs(scheduler, digests, functools.partial(_guarded, outage, _digest_due, digests))
         if digests.channels:
             scheduler.add_job(
                 _guarded,
@@ -175,6 +165,23 @@ class Service:
                 max_instances=1,
                 coalesce=True,
             )
+
+
+def stop_on_signals(stop: Callable[[], None]) -> None:
+    """SIGINT and SIGTERM ask the running service to stop (it finishes what it started)."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
+
+
+def add_daily_digest_jobs(scheduler: AsyncIOScheduler, digests: Digests, make_due: Callable[[str], Any]) -> None:
+    """At each email channel's ``send_at`` (JST), ``make_due(name)``: that day's digest is due."""
+    for name, channel in digests.channels.items():
+        hour, minute = (int(part) for part in channel.send_at.split(":"))
+        scheduler.add_job(
+            make_due, "cron", args=(name,), hour=hour, minute=minute, timezone=JST,
+            id=f"digest-{name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
+        )  # fmt: skip
 
 
 def _warn_of_channel_problems(settings: Settings, channels: Mapping[str, Channel]) -> None:

@@ -153,6 +153,14 @@ def slack_server() -> Iterator[RunningServer]:
     server.stop()
 
 
+@pytest.fixture
+def proxy() -> Iterator[RunningServer]:
+    """A forward HTTP proxy on 127.0.0.1 (tests/servers/proxy.py), as corporate networks have."""
+    server = start("tests.servers.proxy")
+    yield server
+    server.stop()
+
+
 class LocalSite:
     """A real HTTP server on 127.0.0.1 serving a temporary directory (see tests/servers/site.py)."""
 

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.servers import free_port
+
 _SYSTEM_USER = "regwatch_pg"  # PostgreSQL refuses to run as root
 _START_SECONDS = 60
 
@@ -46,9 +48,7 @@ def start_private_server() -> PrivateServer:
     if user is not None:
         os.chmod(root, 0o777)
     data = root / "data"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     run = {"user": user, "check": True, "capture_output": True, "timeout": _START_SECONDS}
     subprocess.run([binaries / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8"], **run)
     options = f"-p {port} -h 127.0.0.1 -k {root}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import socket
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from tests.conftest import POSTGRES_URL, SLACK_CHANNELS, LocalSite
 from tests.databases import connect, scratch_schema
 from tests.feeds import LoopbackFeeds
 from tests.processes import Regwatch
-from tests.servers import RunningServer, start
+from tests.servers import RunningServer, free_port, start
 
 pytestmark = pytest.mark.e2e
 
@@ -39,12 +38,6 @@ MISSED = 2 * INTERVAL + TICK
 # A source whose poll was in flight on the killed worker waits for its worker to be found dead
 # (stalled_after, checked every heartbeat), then for the retried job to be queued and run.
 RECOVERED_WITHIN = STALLED_AFTER + HEARTBEAT + TICK + INTERVAL + 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def settings(slack_url: str, metrics_port: int = 0) -> str:

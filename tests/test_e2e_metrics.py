@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -18,18 +17,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.cli import NEW_ORDER, Cli, add_release, local_settings, publish, site_sources, slack_titles, wait_for
 from tests.conftest import POSTGRES_URL, LocalSite
 from tests.databases import scratch_schema
-from tests.servers import RunningServer, start
+from tests.servers import RunningServer, free_port, start
 
 pytestmark = pytest.mark.e2e
 
 STARTUP = 180.0  # seconds for `regwatch run` to load (or, first in a session, build) its model and tick
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get(port: int, path: str) -> httpx.Response | None:

@@ -78,7 +78,7 @@ def test_each_seed_item_reaches_its_team_with_lead_facts_deadline_attachment_and
     assert "森林正彰（代表取締役社長）" in shown
     assert f"<{site.url}{ATTACHMENT_PATH}|別紙　行政指導文書（PDF）>" in shown
     assert "根拠（行政指導・命令）" in shown and "guidance_notice" not in shown
-    assert "route telecom" in shown or "telecom" in guidance["blocks"][-1]["elements"][0]["text"]
+    assert guidance["blocks"][-1]["elements"][0]["text"] == "このチャンネルへの配信: ルート telecom"
     assert guidance["text"].startswith("<!subteam^S0TELECOM> ") and len(guidance["text"]) < 4000
 
     shown = fields_of(donation)

@@ -3,23 +3,15 @@ destinations the address guard allows: Slack's API and webhooks, as sources are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from alerts.slack import SlackChannel, slack_client
 from alerts.webhook import WebhookChannel
 from monitor.egress import Egress
 from monitor.errors import ChannelConfigError
+from tests.cli import slack_messages
 from tests.queued import make_alert
-from tests.servers import RunningServer, start
-
-
-@pytest.fixture
-def proxy() -> Iterator[RunningServer]:
-    server = start("tests.servers.proxy")
-    yield server
-    server.stop()
+from tests.servers import RunningServer
 
 
 def relayed(proxy: RunningServer) -> list[str]:
@@ -36,7 +28,7 @@ def test_slack_and_webhooks_go_through_the_environment_proxy(proxy, slack_server
     slack_channel(slack_server, egress).send(make_alert("k1", "一件目"))
     WebhookChannel("hook", f"{site.url}/hooks/regwatch", egress=egress).send(make_alert("k2", "二件目"))
     assert relayed(proxy) == [f"{slack_server.url}/api/chat.postMessage", f"{site.url}/hooks/regwatch"]
-    assert [m["text"].split("\n")[1] for m in slack_server.control("GET", "/__messages__")] == ["一件目"]
+    assert [m["text"].split("\n")[1] for m in slack_messages(slack_server)] == ["一件目"]
     assert [r["body"]["title"] for r in site.requests() if r.get("method") == "POST"] == ["二件目"]
 
 
@@ -45,7 +37,7 @@ def test_no_proxy_destinations_are_reached_directly(proxy, slack_server, site):
     slack_channel(slack_server, egress).send(make_alert("k1", "一件目"))
     WebhookChannel("hook", f"{site.url}/hooks/regwatch", egress=egress).send(make_alert("k2", "二件目"))
     assert relayed(proxy) == []
-    assert len(slack_server.control("GET", "/__messages__")) == 1
+    assert len(slack_messages(slack_server)) == 1
 
 
 @pytest.mark.parametrize(
@@ -66,4 +58,4 @@ def test_a_webhook_to_a_refused_address_is_held_before_any_request(proxy, url, r
 def test_slack_at_a_loopback_address_needs_an_explicit_allow(slack_server):
     with pytest.raises(ChannelConfigError, match="127.0.0.1 is a loopback address"):
         slack_channel(slack_server, Egress.from_allow([], {})).send(make_alert("k1", "一件目"))
-    assert slack_server.control("GET", "/__messages__") == []
+    assert slack_messages(slack_server) == []

@@ -5,6 +5,7 @@ import pytest
 from monitor.facts import extract_facts
 from monitor.facts.amounts import extract_amounts
 from monitor.facts.dates import ResolvedDate, extract_dates
+from monitor.facts.deadlines import extract_deadlines
 from monitor.facts.figures import Figure, extract_figures
 from monitor.facts.identifiers import extract_corporate_numbers, extract_districts
 from monitor.facts.names import Person, extract_organizations, extract_people, tokenize
@@ -135,3 +136,32 @@ def test_facts_of_a_document_use_its_publication_date():
     document = Document("寄付を返金", normalize("きのう300万円を返金"), datetime(2024, 2, 15, 7, 51, tzinfo=timezone.utc))
     facts = extract_facts(document).to_json()
     assert facts["amounts_jpy"] == [3_000_000] and facts["resolved_dates"] == [{"phrase": "きのう", "date": "2024-02-14"}]
+
+
+PUBLISHED = date(2024, 2, 9)
+
+
+def deadlines(text: str) -> list[tuple[str | None, str]]:
+    return [(deadline.date, deadline.label) for deadline in extract_deadlines(normalize(text), PUBLISHED)]
+
+
+def test_a_labelled_date_is_a_deadline_named_by_its_label():
+    assert deadlines("意見提出期限：令和6年3月8日（金）正午") == [("2024-03-08", "意見提出期限")]
+    assert deadlines("期限：令和6年3月8日までに報告すること") == [("2024-03-08", "報告期限")]
+
+
+def test_a_date_before_madeni_is_a_deadline_named_by_what_is_due():
+    assert deadlines("令和6年2月29日までに再発防止策の実施状況を報告するよう求めた") == [("2024-02-29", "報告期限")]
+    assert deadlines("2024年3月15日までに書面で回答すること") == [("2024-03-15", "回答期限")]
+
+
+def test_a_period_is_counted_from_the_publication_day():
+    assert deadlines("1か月以内に報告するよう求めた") == [("2024-03-09", "報告期限")]
+    assert deadlines("30日以内に改善計画を提出すること") == [("2024-03-10", "提出期限")]
+
+
+def test_history_months_and_periods_of_doing_are_not_deadlines():
+    assert deadlines("令和5年12月14日までに報告があった") == []  # before the publication: history
+    assert deadlines("3月までに検討する") == []  # a month is not a day one can keep
+    assert deadlines("令和6年2月10日から3月31日まで実施する") == []  # a period of doing, not of sending in
+    assert deadlines("令和6年2月10日から3月11日まで意見を募集します") == [("2024-03-11", "意見提出期限")]

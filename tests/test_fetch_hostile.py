@@ -158,13 +158,6 @@ def test_a_refused_connection_is_a_transport_error(hostile):
         fetch("http://127.0.0.1:9/page")
 
 
-@pytest.fixture
-def proxy() -> Iterator[RunningServer]:
-    server = start("tests.servers.proxy")
-    yield server
-    server.stop()
-
-
 def test_fetches_go_through_the_environment_proxy_and_the_guard_still_applies(hostile, connections, proxy):
     proxies = ProxySettings.from_environment({"HTTP_PROXY": proxy.url})
     page = fetch(f"{hostile.url}/page", proxies=proxies)

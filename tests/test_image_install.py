@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,7 +23,7 @@ import pytest
 from tests.cli import NEW_ORDER, add_release, publish, wait_for
 from tests.conftest import LocalSite
 from tests.dockerfile import Stage, stages
-from tests.servers import PROJECT_ROOT
+from tests.servers import PROJECT_ROOT, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -131,7 +130,7 @@ def test_the_image_install_runs_read_only_with_the_baked_model(image: ImageTree,
 tick = "1s"
 
 [metrics]
-port = {_free_port()}   # the Docker health check asks it (`regwatch health`)
+port = {free_port()}   # the Docker health check asks it (`regwatch health`)
 
 [fetch]
 allow = ["127.0.0.1"]   # the local site; the address guard refuses loopback otherwise
@@ -196,12 +195,6 @@ jitter = "0s"
     assert (data / "regwatch.db").exists()  # sqlite:///regwatch.db, relative to the WORKDIR /data
     assert not list(data.rglob("classifier-*.pkl")), "the service trained a model instead of loading the baked one"
     print(f"install steps (s): {image.seconds}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _list_polls(site: LocalSite) -> int:

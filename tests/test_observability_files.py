@@ -7,18 +7,36 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 
 import pytest
 from ruamel.yaml import YAML  # comes with check-jsonschema, a test dependency
 
 from monitor import metrics_db
-from monitor.metrics import REGISTRY, exported_names
+from monitor.metrics import REGISTRY
 from tests.servers import PROJECT_ROOT
 
 RULES = PROJECT_ROOT / "deploy/prometheus/alerts.yml"
 RULES_TESTS = PROJECT_ROOT / "deploy/prometheus/alerts_test.yml"  # promtool's unit tests of the rules
 DASHBOARD = PROJECT_ROOT / "deploy/grafana/regwatch-dashboard.json"
 METRIC_NAME = re.compile(r"\bregwatch_[a-z_]+\b")
+
+
+def exported_names(families: Iterable[object]) -> set[str]:
+    """The sample names a set of metric families exposes (``_total`` of counters, ``_bucket``,
+    ``_sum`` and ``_count`` of histograms), to check that rules and dashboards name real series."""
+    suffixes = {
+        "counter": ("_total", "_created"),
+        "histogram": ("_bucket", "_sum", "_count", "_created"),
+        "summary": ("_sum", "_count", "_created"),
+        "gauge": ("",),
+        "info": ("_info",),
+    }
+    names: set[str] = set()
+    for family in families:
+        name, kind = getattr(family, "name"), getattr(family, "type")  # noqa: B009  (any family-like object)
+        names.update(name + suffix for suffix in suffixes.get(kind, ("",)))
+    return names
 
 
 def families() -> list:

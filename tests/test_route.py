@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from alerts.slack_blocks import mention_markup, render_blocks, render_fallback
+from alerts.slack_blocks import mention_markup, render_blocks, render_fallback, render_message
 from monitor.config import RouteConfig, load_settings
 from monitor.errors import ConfigError
 from monitor.items import Alert, Classification
@@ -94,6 +94,7 @@ def test_mentions_render_in_slack_syntax_and_only_from_the_config():
     fields = [field["text"] for block in blocks if "fields" in block for field in block["fields"]]
     assert "*金額*\n200万円" in fields and "*事業者*\n北陸通信サービス株式会社（法人番号 1234567890123）" in fields
     assert "*法人番号*\n8220001012345" in fields  # a number with no name next to it stands alone
+    assert render_message(alert) == (render_fallback(alert), blocks)  # what the Slack channel posts
 
 
 @pytest.mark.parametrize("mention", ["<!channel>", "U1", "everyone here", "#general"])

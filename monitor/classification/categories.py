@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from monitor.patterns import Pattern
+from monitor.text import shorten
 
 
 class Searcher(Protocol):
@@ -249,5 +250,5 @@ def evidence(spec: CategorySpec, text: str, anchor_offsets: Sequence[int]) -> tu
         end = end_match.end() if end_match and end_match.group() != "\n" else (end_match.start() if end_match else len(text))
         sentence = text[start:end].strip()
         if sentence and start not in sentences:
-            sentences[start] = sentence if len(sentence) <= _MAX_CLAUSE else sentence[: _MAX_CLAUSE - 1] + "…"
+            sentences[start] = shorten(sentence, _MAX_CLAUSE)
     return tuple(sentences.values())[:3]

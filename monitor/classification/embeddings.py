@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -41,26 +42,36 @@ def _model():  # type: ignore[no-untyped-def]
 
 
 class Embedder:
-    """Embeds texts, first from the stored ones (the corpus's), then with the model."""
+    """Embeds texts, first from the stored ones (the corpus's, read at the first call that needs
+    them: a service that classifies no gated item never reads them), then with the model."""
 
-    def __init__(self, stored: dict[str, np.ndarray] | None = None) -> None:
-        self._stored = stored or {}
+    _COMPUTED_KEPT = 4096  # recent texts (cross-validation folds repeat them); a service's stream is not kept
+
+    def __init__(self, stored: dict[str, np.ndarray] | None = None, *, store_path: Path | None = None) -> None:
+        self._stored = stored
+        self._store_path = store_path
+        self._computed: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def with_store(cls, path: Path) -> Embedder:
-        return cls(load_store(path))
+        return cls(store_path=path)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), np.float32)
+        if self._stored is None:
+            self._stored = load_store(self._store_path) if self._store_path else {}
         keys = [text_key(text) for text in texts]
-        missing = [i for i, key in enumerate(keys) if key not in self._stored]
+        found = {key: vector for key in keys if (vector := self._stored.get(key, self._computed.get(key))) is not None}
+        missing = list(dict.fromkeys(i for i, key in enumerate(keys) if key not in found))
         if missing:
             with _lock:  # the C engine is not re-entrant
                 vectors = _model().passage([texts[i] for i in missing])
             for i, vector in zip(missing, np.atleast_2d(vectors), strict=True):
-                self._stored[keys[i]] = vector.astype(np.float32)
-        if not texts:
-            return np.zeros((0, DIMENSIONS), np.float32)
-        return np.stack([self._stored[key] for key in keys]).astype(np.float32)
+                found[keys[i]] = self._computed[keys[i]] = vector.astype(np.float32)
+            while len(self._computed) > self._COMPUTED_KEPT:
+                self._computed.popitem(last=False)
+        return np.stack([found[key] for key in keys]).astype(np.float32)
 
     def store(self, path: Path, texts: Sequence[str]) -> None:
         """Keep the embeddings of ``texts`` in ``path`` (float16: half the size, the same decisions)."""

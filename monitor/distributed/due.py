@@ -3,17 +3,16 @@ no poll job waiting or running, whether alerts wait for delivery, whether a dige
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, column, exists, func, literal_column, or_, select, table
 
-from alerts.outbox import OUTBOX
-from alerts.states import FAILED, HELD, PENDING, SENDING
+from alerts import outbox
+from alerts.digest import Digests
 from monitor.distributed.queue import POLL_LOCK_PREFIX
-from monitor.models import DigestRow
 from monitor.store.database import SOURCE
 
-DIGEST = DigestRow.__table__
 # procrastinate's jobs table, as far as the scheduler reads it.
 JOBS = table("procrastinate_jobs", column("queueing_lock"), column("status"))
 # Untyped SQL literals: PostgreSQL reads them as the status enum (a bound varchar would not compare).
@@ -36,17 +35,14 @@ def sources_to_queue(connection: Connection, now: datetime, limit: int) -> list[
     return list(connection.execute(select(SOURCE.c.id).where(due).order_by(SOURCE.c.next_due_at).limit(limit)).scalars())
 
 
-def alerts_waiting(connection: Connection, now: datetime, claim_timeout: float) -> bool:
-    """Whether an alert is due (pending, failed or held and due by now), or was left ``sending``
-    by a deliverer that died (the delivery job looks it up in its channel before sending it)."""
-    due = or_(
-        and_(OUTBOX.c.state.in_((PENDING, FAILED, HELD)), OUTBOX.c.next_attempt_at <= now),
-        and_(OUTBOX.c.state == SENDING, OUTBOX.c.claimed_at < now - timedelta(seconds=claim_timeout)),
-    )
+def alerts_waiting(connection: Connection, now: datetime, claim_timeout: float, channels: Sequence[str]) -> bool:
+    """Whether an alert of ``channels`` is due, or was left ``sending`` by a deliverer that died (the
+    delivery job looks it up in its channel before sending it): what a delivery job would claim."""
+    stale_before = now - timedelta(seconds=claim_timeout)
+    due = or_(outbox.due_condition(now, channels), outbox.stale_condition(stale_before, channels))
     return bool(connection.execute(select(exists().where(due))).scalar())
 
 
-def digest_due(connection: Connection, now: datetime) -> bool:
+def digest_due(connection: Connection, now: datetime, digests: Digests) -> bool:
     """Whether a digest waits to be sent (or retried, or was left ``sending`` by a dead process)."""
-    due = and_(DIGEST.c.state.in_(("pending", "failed", "sending")), DIGEST.c.next_attempt_at <= now)
-    return bool(connection.execute(select(exists().where(due))).scalar())
+    return bool(connection.execute(select(exists().where(digests.due_condition(now)))).scalar())

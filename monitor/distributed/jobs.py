@@ -24,7 +24,6 @@ from alerts.digest import Digests
 from monitor import store
 from monitor.distributed.leases import job_owner
 from monitor.distributed.queue import DELIVER, DELIVERY_LOCK, defer_once
-from monitor.errors import StoreError
 from monitor.fetch import Fetcher
 from monitor.health import HealthPolicy
 from monitor.items import RunReport
@@ -88,11 +87,7 @@ class Jobs:
                 waiting.set_result(None)
 
     def _release(self, source_id: str, owner: str) -> None:
-        try:
-            with self._store.begin() as connection:
-                store.release_sources(connection, [source_id], owner)
-        except StoreError as exc:
-            logger.warning("could not give back %s (%s): its lease expires on its own", source_id, exc)
+        store.give_back_sources(self._store, [source_id], owner)
 
     async def _queue_delivery(self) -> None:
         """Alerts were just queued: a delivery job now rather than at the scheduler's next tick."""

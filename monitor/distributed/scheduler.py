@@ -10,8 +10,8 @@ channel's ``send_at`` (JST) it creates that day's digest, as the embedded servic
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -30,6 +30,7 @@ from monitor.jpdates import JST, utcnow
 from monitor.metrics_server import serve
 from monitor.outage import Outage
 from monitor.runtime import Runtime
+from monitor.schedule import add_daily_digest_jobs, stop_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Scheduler:
         self._config = runtime.settings.config
         self._app = app
         self._digests = Digests(runtime.store, runtime.settings)
+        self._alert_channels = [name for name, channel in self._config.channels.items() if channel.kind != "email"]
         self._outage = Outage("the database", logger, "no job is queued")
         self._stop = asyncio.Event()
 
@@ -49,9 +51,7 @@ class Scheduler:
         self._stop.set()
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, self.request_stop)
+        stop_on_signals(self.request_stop)
         # The embedded service's endpoint: /healthz says whether this scheduler ticks.
         endpoint = serve(self._config, self._runtime.store)
         scheduler = AsyncIOScheduler(timezone=JST)
@@ -61,12 +61,7 @@ class Scheduler:
         scheduler.add_job(
             self._guarded, "interval", args=(self.recover,), seconds=self._config.worker.heartbeat, id="stalled", **every
         )
-        for name, channel in self._digests.channels.items():
-            hour, minute = (int(part) for part in channel.send_at.split(":"))
-            scheduler.add_job(
-                self._guarded, "cron", args=(self._schedule_digest, name), hour=hour, minute=minute, timezone=JST,
-                id=f"digest-{name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
-            )  # fmt: skip
+        add_daily_digest_jobs(scheduler, self._digests, functools.partial(self._guarded, self._schedule_digest))
         scheduler.start()
         logger.info(
             "regwatch scheduler running (distributed mode): %d sources, tick every %gs; `regwatch worker` runs the jobs",
@@ -103,13 +98,10 @@ class Scheduler:
             logger.debug("queued %d poll(s)", queued)
 
     def _due(self, now: datetime) -> tuple[list[str], bool, bool]:
-        store = self._runtime.store
-        with store.read() as connection:
+        with self._runtime.store.read() as connection:
             sources = due.sources_to_queue(connection, now, _MAX_QUEUED_PER_TICK)
-        with store.read() as connection:
-            alerts = due.alerts_waiting(connection, now, self._config.delivery.claim_timeout)
-        with store.read() as connection:
-            digest = bool(self._digests.channels) and due.digest_due(connection, now)
+            alerts = due.alerts_waiting(connection, now, self._config.delivery.claim_timeout, self._alert_channels)
+            digest = bool(self._digests.channels) and due.digest_due(connection, now, self._digests)
         return [source for source in sources if source in self._runtime.sources], alerts, digest
 
     async def _queue_polls(self, source_ids: list[str]) -> int:

@@ -19,20 +19,14 @@ from monitor.distributed.jobs import Jobs
 from monitor.distributed.queue import queue_app
 from monitor.distributed.schema import apply_queue_schema
 from monitor.distributed.tasks import JOBS
-from monitor.items import Document
 from monitor.runtime import Runtime
 
 logger = logging.getLogger(__name__)
-
-_GATED_TITLE = "準備株式会社に対する行政指導"
 
 
 async def run_worker(runtime: Runtime) -> None:
     config = runtime.settings.config
     await asyncio.to_thread(apply_queue_schema, runtime.store)
-    # A title past a category's gate loads the sentence embeddings too: otherwise the first new
-    # item would load them mid-job, while the worker's other polls wait for the interpreter.
-    runtime.classifier.classify(Document(_GATED_TITLE, ""))
     runtime.ready()
     fetcher = runtime.fetcher()
     concurrency = config.worker.concurrency

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from monitor.facts.amounts import extract_amounts
-from monitor.facts.dates import ResolvedDate, extract_dates
+from monitor.facts.dates import ResolvedDate, date_mentions, dates_of
 from monitor.facts.deadlines import Deadline, extract_deadlines
 from monitor.facts.figures import Figure, extract_figures
 from monitor.facts.identifiers import RejectedNumber, corporate_number_owners, extract_corporate_numbers, extract_districts
@@ -56,7 +56,8 @@ def extract_facts(document: Document, tokens: Sequence[Token] | None = None) -> 
     if len(text) < len(document.title) + 1 + len(document.body):
         tokens = None  # the caller's tokens are of the whole text
     published = document.published_at.astimezone(JST).date() if document.published_at else None
-    dates, resolved = extract_dates(text, published)
+    mentions = date_mentions(text, published)  # read once: dates and deadlines are both made of them
+    dates, resolved = dates_of(mentions)
     valid_numbers, rejected_numbers = extract_corporate_numbers(text)
     tokens = tokenize(text) if tokens is None else tokens
     organizations = extract_organizations(text, tokens)
@@ -71,7 +72,7 @@ def extract_facts(document: Document, tokens: Sequence[Token] | None = None) -> 
         organizations=organizations,
         businesses=businesses(organizations, owners.values()),
         people=extract_people(tokens),
-        deadlines=extract_deadlines(text, published),
+        deadlines=extract_deadlines(text, published, mentions),
         districts=extract_districts(text),
         figures=extract_figures(text),
     )

@@ -78,7 +78,11 @@ class DateMention:
 
 def extract_dates(text: str, published: date | None = None) -> tuple[list[str], list[ResolvedDate]]:
     """(dates, resolved_dates) of ``text``; without ``published`` nothing relative is resolved."""
-    mentions = date_mentions(text, published)
+    return dates_of(date_mentions(text, published))
+
+
+def dates_of(mentions: list[DateMention]) -> tuple[list[str], list[ResolvedDate]]:
+    """(dates, resolved_dates) of the mentions ``date_mentions`` found, each once."""
     dates = [mention.value for mention in mentions if mention.written]
     resolved = [ResolvedDate(mention.phrase, mention.value) for mention in mentions if not mention.written]
     return list(dict.fromkeys(dates)), list(dict.fromkeys(resolved))
@@ -133,7 +137,7 @@ def _partial(match: re.Match[str], anchor: date | None, published: date | None) 
         return _make(year, month, day)
     day = int(match["dd"])
     if match["rm"] and published is not None:
-        month_start = _add_months(published.replace(day=1), _MONTH_WORDS[match["rm"]])
+        month_start = add_months(published.replace(day=1), _MONTH_WORDS[match["rm"]])
         return _make(month_start.year, month_start.month, day)
     if anchor is not None:
         return _make(anchor.year, anchor.month, day)
@@ -145,7 +149,7 @@ def _relative_word(match: re.Match[str], text: str, published: date | None) -> R
         return None
     if match["month_word"]:
         return ResolvedDate(
-            match["month_word"], _add_months(published.replace(day=1), _MONTH_WORDS[match["month_word"]]).isoformat()[:7]
+            match["month_word"], add_months(published.replace(day=1), _MONTH_WORDS[match["month_word"]]).isoformat()[:7]
         )
     if match["ago_only"]:
         count = int(match["n"])
@@ -176,7 +180,8 @@ def _make(year: int, month: int, day: int | None) -> tuple[date | None, int]:
         return None, 0
 
 
-def _add_months(first_of_month: date, months: int) -> date:
-    index = first_of_month.year * 12 + first_of_month.month - 1 + months
+def add_months(day: date, months: int) -> date:
+    """``day`` ``months`` later (or earlier), on the same day of the month or the month's last."""
+    index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
-    return date(year, month + 1, min(first_of_month.day, calendar.monthrange(year, month + 1)[1]))
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from monitor.facts.dates import DateMention, date_mentions
+from monitor.facts.dates import DateMention, add_months, date_mentions
 
 # What is due, as the clause after the date says it; the first that matches names the deadline.
 _DUE = (
@@ -30,7 +30,7 @@ _DUE = (
 )
 # A label before the date: 報告期限：, 提出期限は, 締切日, (応募)締め切り
 _LABEL = re.compile(
-    r"(?P<label>(?:意見|報告|提出|回答|申請|申込|応募|納付|受付|募集)?(?:期限|締切|締め切り|〆切)日?|提出期日)"
+    r"(?P<label>(?:意見提出|意見|報告|提出|回答|申請|申込|応募|納付|受付|募集)?(?:期限|締切|締め切り|〆切)日?|提出期日)"
     r"\s*(?:[:は]|について(?:は)?)?\s*$"
 )
 # After the date: its weekday, a time, then まで(に)
@@ -41,6 +41,7 @@ _WITHIN = re.compile(r"(?P<count>[0-9]{1,3})\s*(?P<unit>か月|ヶ月|カ月|ケ
 # What a period can be for, such that its end is a deadline
 _WINDOWS = frozenset({"意見提出期限", "提出期限", "申込期限", "応募締切", "受付締切"})
 _CLAUSE_END = re.compile(r"[。\n]")
+_PERIOD_START = re.compile(r"(?:から|より|~|-)\s*$")  # 「2月10日から」 before the date
 _CLAUSE = 40  # characters after the date read for what is due
 _LABEL_REACH = 16  # characters before the date read for a label
 
@@ -52,9 +53,10 @@ class Deadline:
     phrase: str  # as written: 令和6年3月8日まで, 1か月以内
 
 
-def extract_deadlines(text: str, published: date | None = None) -> list[Deadline]:
+def extract_deadlines(text: str, published: date | None = None, mentions: list[DateMention] | None = None) -> list[Deadline]:
+    """The deadlines of ``text``; ``mentions``: its dates, when ``date_mentions`` read them already."""
     found: list[Deadline] = []
-    for mention in date_mentions(text, published):
+    for mention in date_mentions(text, published) if mentions is None else mentions:
         deadline = _dated(text, mention)
         if deadline and (published is None or deadline.date is None or deadline.date >= published.isoformat()):
             found.append(deadline)
@@ -114,7 +116,7 @@ def _label_of(written: str, clause: str) -> str:
 
 
 def _ends_a_period(text: str, mention: DateMention) -> bool:
-    return bool(re.search(r"(?:から|より|~|-)\s*$", text[max(0, mention.start - 30) : mention.start]))
+    return bool(_PERIOD_START.search(text, max(0, mention.start - 30), mention.start))
 
 
 def _after(start: date, count: int, unit: str) -> date:
@@ -122,11 +124,4 @@ def _after(start: date, count: int, unit: str) -> date:
         return start + timedelta(days=count)
     if unit == "週間":
         return start + timedelta(weeks=count)
-    month_index = start.year * 12 + start.month - 1 + count
-    year, month = divmod(month_index, 12)
-    for day in range(start.day, 0, -1):
-        try:
-            return date(year, month + 1, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: day 1 exists in every month")
+    return add_months(start, count)

@@ -29,6 +29,7 @@ from monitor.store.sources import (
     claim_sources,
     finish_failure,
     finish_sources,
+    give_back_sources,
     release_sources,
     save_fetch_states,
     source_row,
@@ -39,6 +40,6 @@ from monitor.store.sources import (
 __all__ = [
     "ClaimedSource", "KnownItem", "Store", "StoredContent", "claim_sources", "detail_failures", "detail_retries",
     "events_between", "finish_failure", "finish_sources", "insert_for", "insert_items", "item_ids", "known_items",
-    "list_items", "prepared", "release_sources", "save_classifications", "save_events", "save_fetch_states",
+    "list_items", "prepared", "give_back_sources", "release_sources", "save_classifications", "save_events", "save_fetch_states",
     "save_listings", "source_row", "source_rows", "stored_content", "sync_sources", "update_items",
 ]  # fmt: skip

@@ -3,6 +3,7 @@ transactions that turn SQL errors into StoreError, and statements built once per
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -77,9 +78,13 @@ class Store:
             command.upgrade(config, "head")
 
     def pending_migrations(self) -> bool:
-        head = ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()
         with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision() != head
+            return MigrationContext.configure(connection).get_current_revision() != self._migration_head
+
+    @functools.cached_property
+    def _migration_head(self) -> str | None:
+        """The newest migration this code ships: read once (a probe asks every few seconds)."""
+        return ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -3,6 +3,7 @@ outcome and page validators of each poll."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,11 @@ from sqlalchemy import (
     update,
 )
 
+from monitor.errors import StoreError
 from monitor.models import SourceRow
-from monitor.store.database import FETCH_STATE, ITEM, SOURCE, insert_for, prepared
+from monitor.store.database import FETCH_STATE, ITEM, SOURCE, Store, insert_for, prepared
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,16 @@ def claim_sources(
         ClaimedSource(row.id, row.baseline_at, row.consecutive_failures, validators[row.id], row.id in retry_due)
         for row in claimed
     ]
+
+
+def give_back_sources(database: Store, source_ids: Sequence[str], owner: str) -> None:
+    """``release_sources`` in a transaction of its own; a database away only delays the sources
+    (their leases expire on their own), so it is said, not raised."""
+    try:
+        with database.begin() as connection:
+            release_sources(connection, source_ids, owner)
+    except StoreError as exc:
+        logger.warning("could not give back %s (%s): their leases expire on their own", ", ".join(source_ids), exc)
 
 
 def release_sources(connection: Connection, source_ids: Sequence[str], owner: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -60,3 +61,10 @@ def start(module: str, *arguments: str) -> RunningServer:
         process.kill()
         raise RuntimeError(f"{module} did not start: {line!r}")
     return RunningServer(process, json.loads(line[len("READY ") :]))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a process that must be told its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
