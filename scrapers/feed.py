@@ -8,7 +8,8 @@ from monitor.errors import ParseError
 from monitor.items import Page, RawItem
 from monitor.jpdates import parse_timestamp
 from monitor.urls import absolute_url
-from scrapers.base import NoOptions, fragment_text, list_scraper, without_xml_declaration
+from scrapers.base import NoOptions, list_scraper
+from scrapers.soup import fragment_text, without_xml_declaration
 
 _DATE_FIELDS = ("published", "updated", "dc_date", "created", "issued")
 

@@ -5,20 +5,24 @@ id = "gov-online"
 kind = "html_list"
 url = "https://www.gov-online.go.jp/info/index.html"
 options = { item = "li.p-newsList__item", title = ".p-newsList__title",
-            link = "a.p-newsList__link", date = "time", date_attribute = "datetime" }
+            link = "a.p-newsList__link", date = "time", date_attribute = "datetime",
+            keep = ["ul.p-newsList"] }
 """
 
 from __future__ import annotations
 
-from cssselect import SelectorError
-from lxml.html import HtmlElement
+from datetime import datetime
+
+from bs4 import BeautifulSoup, Tag
 from pydantic import field_validator
+from soupsieve import SelectorSyntaxError
 
 from monitor.items import Page, RawItem
 from monitor.jpdates import parse_timestamp
 from monitor.text import normalize_line
 from monitor.urls import absolute_url
-from scrapers.base import NoOptions, css, html_tree, inline_text, list_scraper, select_one
+from scrapers.base import HtmlList, NoOptions, register
+from scrapers.soup import Keep, css, inline_text, select, select_one
 
 
 class HtmlListOptions(NoOptions):
@@ -28,6 +32,14 @@ class HtmlListOptions(NoOptions):
     date: str | None = None
     date_attribute: str | None = None
     summary: str | None = None
+    # Simple selectors of the parts holding the list (a page's menus and footer are then not parsed).
+    keep: tuple[str, ...] = ()
+
+    @field_validator("keep")
+    @classmethod
+    def _simple_selectors(cls, keep: tuple[str, ...]) -> tuple[str, ...]:
+        Keep(*keep)  # raises ValueError naming a selector that is not simple
+        return keep
 
     @field_validator("item", "link", "title", "date", "summary")
     @classmethod
@@ -35,44 +47,51 @@ class HtmlListOptions(NoOptions):
         if selector is not None:
             try:
                 css(selector)
-            except SelectorError as exc:
+            except SelectorSyntaxError as exc:
                 raise ValueError(f"invalid CSS selector {selector!r}: {exc}") from exc
         return selector
 
 
-@list_scraper("html_list", options=HtmlListOptions)
-def parse_html_list(page: Page, options: HtmlListOptions) -> list[RawItem]:
+@register
+class SelectedList(HtmlList[HtmlListOptions]):
     """One item per element matching ``item``; title, link, date and summary selected inside it."""
-    tree = html_tree(page)
-    items: list[RawItem] = []
-    for node in css(options.item)(tree):
-        anchor = node if _is_link(node) and options.link == "a[href]" else select_one(node, options.link)
-        if anchor is None or not anchor.get("href"):
-            continue
-        title_node = select_one(node, options.title) if options.title else anchor
-        title = inline_text(title_node)
-        if not title:
-            continue
-        items.append(
-            RawItem(
-                link=absolute_url(anchor.get("href"), page.final_url),
-                title=title,
-                summary=inline_text(select_one(node, options.summary)) if options.summary else "",
-                published_at=_date(node, options),
+
+    kind = "html_list"
+    Options = HtmlListOptions
+
+    def parse_only(self) -> tuple[str, ...]:
+        return self.options.keep
+
+    def items(self, soup: BeautifulSoup, page: Page) -> list[RawItem]:
+        options = self.options
+        items: list[RawItem] = []
+        for node in select(soup, options.item):
+            anchor = node if _is_link(node) and options.link == "a[href]" else select_one(node, options.link)
+            if anchor is None or not anchor.get("href"):
+                continue
+            title = inline_text(select_one(node, options.title) if options.title else anchor)
+            if not title:
+                continue
+            items.append(
+                RawItem(
+                    link=absolute_url(str(anchor.get("href")), page.final_url),
+                    title=title,
+                    summary=inline_text(select_one(node, options.summary)) if options.summary else "",
+                    published_at=self._date(node),
+                )
             )
-        )
-    return items
+        return items
+
+    def _date(self, node: Tag) -> datetime | None:
+        options = self.options
+        if not options.date:
+            return None
+        date_node = select_one(node, options.date)
+        if date_node is None:
+            return None
+        raw = date_node.get(options.date_attribute) if options.date_attribute else inline_text(date_node)
+        return parse_timestamp(normalize_line(str(raw))) if raw else None
 
 
-def _is_link(node: HtmlElement) -> bool:
-    return node.tag == "a" and bool(node.get("href"))
-
-
-def _date(node: HtmlElement, options: HtmlListOptions):
-    if not options.date:
-        return None
-    date_node = select_one(node, options.date)
-    if date_node is None:
-        return None
-    raw = date_node.get(options.date_attribute) if options.date_attribute else inline_text(date_node)
-    return parse_timestamp(normalize_line(raw)) if raw else None
+def _is_link(node: Tag) -> bool:
+    return node.name == "a" and bool(node.get("href"))

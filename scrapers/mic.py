@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from lxml.html import HtmlElement
+from bs4 import BeautifulSoup, Tag
 from pydantic import Field
 
 from monitor.errors import ParseError
@@ -19,7 +19,8 @@ from monitor.items import Article, Page, RawItem
 from monitor.jpdates import jst_date_start, parse_jp_date
 from monitor.text import normalize, normalize_line
 from monitor.urls import absolute_url
-from scrapers.base import NoOptions, block_text, css, detail_parser, first_match, html_tree, inline_text, list_scraper, select_one
+from scrapers.base import HtmlDetail, HtmlList, NoOptions, register
+from scrapers.soup import block_text, child_tags, first_match, inline_text, parse_html, select, tags
 
 _ATTACHMENT = re.compile(r"\.(pdf|xlsx?|xlsm|docx?|csv|zip|pptx?)$", re.I)
 _TITLE_SEPARATORS = re.compile(r"[｜|]")
@@ -50,74 +51,92 @@ def press_list_pages(url: str, options: PressListOptions, today: date) -> list[s
     return pages
 
 
-def _content_root(tree: HtmlElement) -> HtmlElement:
-    root = first_match(tree, "div.contentsBody", "#contentsWrapper")
-    return tree if root is None else root
+# The template's content and its fallbacks; <title> names the release.
+_TEMPLATE = ("title", "div.contentsBody", "div#contentsWrapper")
 
 
-@list_scraper("mic_press_list", options=PressListOptions, default_detail="mic_page", page_urls=press_list_pages)
-def parse_press_list(page: Page, options: PressListOptions) -> list[RawItem]:
+def _content_root(soup: BeautifulSoup) -> Tag | None:
+    return first_match(soup, "div.contentsBody", "#contentsWrapper")
+
+
+@register
+class PressList(HtmlList[PressListOptions]):
     """Rows of the 報道資料 table: date, title linked to the release, 担当部局."""
-    root = _content_root(html_tree(page))
-    items: list[RawItem] = []
-    current_date: date | None = None
-    for row in root.iter("tr"):
-        cells = [cell for cell in row if cell.tag in ("td", "th")]
-        anchor = next((a for a in row.iter("a") if a.get("href")), None)
-        if anchor is None or all(cell.tag == "th" for cell in cells):
-            continue
-        # A broken row may hold its link outside any cell: then it has no date or bureau of its own.
-        link_cell = next((i for i, cell in enumerate(cells) if any(a is anchor for a in cell.iter("a"))), None)
-        row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell else None
-        current_date = row_date or current_date
-        later_cells = cells[link_cell + 1 :] if link_cell is not None else []
-        bureau = inline_text(later_cells[-1]) if later_cells else ""
-        items.append(
-            RawItem(
-                link=absolute_url(anchor.get("href"), page.final_url),
-                title=inline_text(anchor),
-                published_at=jst_date_start(current_date) if current_date else None,
-                attributes={"bureau": bureau} if bureau else {},
+
+    kind = "mic_press_list"
+    Options = PressListOptions
+    keep = (*_TEMPLATE, "table")  # a table outside the template still lists releases
+    default_detail = "mic_page"
+    page_urls = staticmethod(press_list_pages)
+
+    def items(self, soup: BeautifulSoup, page: Page) -> list[RawItem]:
+        root = _content_root(soup) or soup
+        items: list[RawItem] = []
+        current_date: date | None = None
+        for row in tags(root, "tr"):
+            cells = child_tags(row, "td", "th")
+            anchor = next((a for a in tags(row, "a") if a.get("href")), None)
+            if anchor is None or all(cell.name == "th" for cell in cells):
+                continue
+            # A broken row may hold its link outside any cell: then it has no date or bureau of its own.
+            link_cell = next((i for i, cell in enumerate(cells) if any(a is anchor for a in tags(cell, "a"))), None)
+            row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell else None
+            current_date = row_date or current_date
+            later_cells = cells[link_cell + 1 :] if link_cell is not None else []
+            bureau = inline_text(later_cells[-1]) if later_cells else ""
+            items.append(
+                RawItem(
+                    link=absolute_url(str(anchor["href"]), page.final_url),
+                    title=inline_text(anchor),
+                    published_at=jst_date_start(current_date) if current_date else None,
+                    attributes={"bureau": bureau} if bureau else {},
+                )
             )
-        )
-    if not items and select_one(root, "table") is None:
-        raise ParseError(f"{page.url}: no 報道資料 table in the page")
-    return items
+        if not items and next(tags(root, "table"), None) is None:
+            raise ParseError(f"{page.url}: no 報道資料 table in the page")
+        return items
 
 
-@detail_parser("mic_page")
-def parse_mic_page(page: Page) -> Article:
+@register
+class TemplatePage(HtmlDetail):
     """A page of soumu.go.jp's template: title, 和暦 date, body, bureau, attachments."""
-    tree = html_tree(page)
-    root = _content_root(tree)
-    body = block_text(root)
-    if not body:
-        raise ParseError(f"{page.url}: the page has no text in div.contentsBody")
-    title = _title(tree, root)
-    normalized_body = normalize(body)
-    published = parse_jp_date(normalized_body[:400])
-    contact = _contact(body)
-    attributes: dict[str, object] = {"attachments": _attachments(root, page.final_url)}
-    if contact:
-        attributes["contact"] = contact
-        bureau = _BUREAU.search(normalize_line(contact.split("\n", 1)[0]))
-        if bureau:
-            attributes["bureau"] = bureau.group(1)
-    return Article(
-        title=title,
-        body=body,
-        lead=_lead(body, title),
-        published_at=jst_date_start(published) if published else None,
-        attributes=attributes,
-    )
+
+    kind = "mic_page"
+    keep = _TEMPLATE
+
+    def article(self, soup: BeautifulSoup, page: Page) -> Article:
+        root = _content_root(soup)
+        if root is None:  # not the template: the whole page is read (rare, so parsed a second time)
+            soup = parse_html(page)
+            root = soup.body or soup
+        body = block_text(root)
+        if not body:
+            raise ParseError(f"{page.url}: the page has no text in div.contentsBody")
+        title = _title(soup, root)
+        normalized_body = normalize(body)
+        published = parse_jp_date(normalized_body[:400])
+        contact = _contact(body)
+        attributes: dict[str, object] = {"attachments": _attachments(root, page.final_url)}
+        if contact:
+            attributes["contact"] = contact
+            bureau = _BUREAU.search(normalize_line(contact.split("\n", 1)[0]))
+            if bureau:
+                attributes["bureau"] = bureau.group(1)
+        return Article(
+            title=title,
+            body=body,
+            lead=_lead(body, title),
+            published_at=jst_date_start(published) if published else None,
+            attributes=attributes,
+        )
 
 
-def _title(tree: HtmlElement, root: HtmlElement) -> str:
-    head_title = inline_text(select_one(tree, "title"))
+def _title(soup: BeautifulSoup, root: Tag) -> str:
+    head_title = inline_text(next(tags(soup, "title"), None))
     parts = [part.strip() for part in _TITLE_SEPARATORS.split(head_title) if part.strip()]
     if parts and parts[-1] not in ("総務省", "報道資料"):
         return parts[-1]
-    for heading in css("h1, h2, h3")(root):
+    for heading in select(root, "h1, h2, h3"):
         text = inline_text(heading)
         if text and text not in ("報道資料", "総務省"):
             return text
@@ -138,10 +157,10 @@ def _contact(body: str) -> str:
     return ""
 
 
-def _attachments(root: HtmlElement, base: str) -> list[dict[str, str]]:
+def _attachments(root: Tag, base: str) -> list[dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
-    for anchor in css("a[href]")(root):
-        href = anchor.get("href", "")
+    for anchor in tags(root, "a"):
+        href = str(anchor.get("href", ""))
         match = _ATTACHMENT.search(href.split("?", 1)[0])
         if match:
             url = absolute_url(href, base)

@@ -18,15 +18,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from lxml.html import HtmlElement
+from bs4 import BeautifulSoup, Tag
 
 from monitor.errors import ParseError
 from monitor.items import Article, Page
 from monitor.jpdates import parse_jp_datetime, parse_timestamp
 from monitor.text import normalize_line
 from monitor.urls import canonical_url
-from scrapers.base import block_text, css, detail_parser, first_match, html_tree, inline_text, list_scraper, select_one
+from scrapers.base import HtmlDetail, list_scraper, register
 from scrapers.feed import parse_feed
+from scrapers.soup import block_text, child_tags, inline_text, parse_html, select, select_one, tags
 
 _NHK_HOSTS = ("www3.nhk.or.jp", "www.nhk.or.jp", "news.web.nhk")
 _ARTICLE_ID = re.compile(r"/(?:news/html/\d{8}/|newsweb/(?:sp/)?na/na-)(k\d{14})(?:\.html)?$")
@@ -46,38 +47,51 @@ def canonical_article_url(url: str) -> str:
 list_scraper("nhk_feed", default_detail="nhk_article", canonicalize=canonical_article_url)(parse_feed)
 
 
-@detail_parser("nhk_article")
-def parse_nhk_article(page: Page) -> Article:
+_NOISE_CLASSES = frozenset({"module--news-flash", "module--hot-trends"})  # and any class naming "share"
+
+
+@register
+class NhkArticle(HtmlDetail):
     """An NHK News article on www3.nhk.or.jp or news.web.nhk: title, lead, body, published and modified."""
-    tree = html_tree(page)
-    for noise in css("button, [class*=share], .module--share, .module--news-flash, .module--hot-trends")(tree):
-        if noise.getparent() is not None:  # a page whose root element matches is not dropped whole
-            noise.drop_tree()
-    linked_data = _news_article_json_ld(tree)
-    if select_one(tree, "section.module--detail-content") is not None:
-        article = _www3_article(tree)
-    else:
-        article = _newsweb_article(tree)
-    return Article(
-        title=article.title,
-        body=article.body,
-        lead=article.lead,
-        published_at=parse_timestamp(linked_data.get("datePublished")) or article.published_at,
-        modified_at=parse_timestamp(linked_data.get("dateModified")) or article.modified_at,
-        attributes=article.attributes,
-    )
+
+    kind = "nhk_article"
+    keep = ("script[type=application/ld+json]", "section.module--detail-content", "main", "a[href*=-topic-]")
+
+    def article(self, soup: BeautifulSoup, page: Page) -> Article:
+        linked_data = _news_article_json_ld(soup)
+        if select_one(soup, "section.module--detail-content") is None and select_one(soup, "main h1") is None:
+            soup = parse_html(page)  # neither known layout: the whole page is read (parsed a second time)
+        for noise in [tag for tag in tags(soup) if _is_noise(tag)]:
+            noise.decompose()
+        if select_one(soup, "section.module--detail-content") is not None:
+            article = _www3_article(soup)
+        else:
+            article = _newsweb_article(soup)
+        return Article(
+            title=article.title,
+            body=article.body,
+            lead=article.lead,
+            published_at=parse_timestamp(linked_data.get("datePublished")) or article.published_at,
+            modified_at=parse_timestamp(linked_data.get("dateModified")) or article.modified_at,
+            attributes=article.attributes,
+        )
 
 
-def _www3_article(tree: HtmlElement) -> Article:
-    content = select_one(tree, "section.module--detail-content")
+def _is_noise(tag: Tag) -> bool:
+    classes = tag.get("class") or ()
+    return tag.name == "button" or any("share" in name or name in _NOISE_CLASSES for name in classes)
+
+
+def _www3_article(soup: BeautifulSoup) -> Article:
+    content = select_one(soup, "section.module--detail-content")
     title = inline_text(select_one(content, "h1.content--title"))
     if not title:
         raise ParseError("www3 layout without h1.content--title")
     summary = select_one(content, "p.content--summary")
     lead = block_text(summary) if summary is not None else ""
-    sections = [block_text(section) for section in css("section.content--body")(content)]
+    sections = [block_text(section) for section in select(content, "section.content--body")]
     time_node = select_one(content, "p.content--date time")
-    topics = [inline_text(link) for link in css("a.i-word")(content)]
+    topics = [inline_text(link) for link in select(content, "a.i-word")]
     return Article(
         title=title,
         body="\n".join(part for part in (lead, *sections) if part),
@@ -87,28 +101,27 @@ def _www3_article(tree: HtmlElement) -> Article:
     )
 
 
-def _newsweb_article(tree: HtmlElement) -> Article:
-    heading = first_match(tree, "main h1", "h1")
-    if heading is None:
+def _newsweb_article(soup: BeautifulSoup) -> Article:
+    heading = select_one(soup, "main h1") or next(tags(soup, "h1"), None)
+    if heading is None or heading.parent is None:
         raise ParseError("news.web.nhk layout without a heading in <main>")
-    container = heading.getparent()
     published = modified = None
     paragraphs: list[str] = []
-    for child in container:
+    for child in child_tags(heading.parent):
         if child is heading:
             continue
         text = normalize_line(inline_text(child))
         updated = _UPDATED.search(text)
         if updated:
             modified = parse_jp_datetime(updated.group(1))
-        elif published is None and not css("p")(child) and parse_jp_datetime(text):
+        elif published is None and child.name != "p" and next(tags(child, "p"), None) is None and parse_jp_datetime(text):
             published = parse_jp_datetime(text)
         else:
-            paragraphs.extend(block_text(p) for p in css("p")(child))
+            paragraphs.extend(block_text(p) for p in ([child] if child.name == "p" else tags(child, "p")))
     body = "\n".join(p for p in paragraphs if p)
     if not body:
         raise ParseError("news.web.nhk layout without paragraphs next to the heading")
-    topics = [inline_text(link) for link in css("a[href*='-topic-']")(tree)]
+    topics = [inline_text(link) for link in select(soup, "a[href*='-topic-']")]
     return Article(
         title=inline_text(heading),
         body=body,
@@ -119,10 +132,12 @@ def _newsweb_article(tree: HtmlElement) -> Article:
     )
 
 
-def _news_article_json_ld(tree: HtmlElement) -> dict[str, Any]:
-    for script in css("script[type='application/ld+json']")(tree):
+def _news_article_json_ld(soup: BeautifulSoup) -> dict[str, Any]:
+    for script in tags(soup, "script"):
+        if script.get("type") != "application/ld+json":
+            continue
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(script.get_text() or "")
         except json.JSONDecodeError:
             continue
         for node in _json_ld_nodes(data):
