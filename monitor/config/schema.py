@@ -21,6 +21,7 @@ from pydantic import (
 import scrapers
 from monitor.config.values import DAY, Identifier, RegexList, Seconds, format_duration, within
 from monitor.guard import parse_allow_entry
+from monitor.presets import expand
 
 
 class _Section(BaseModel):
@@ -194,6 +195,7 @@ class RouteConfig(_Section):
 
 
 class SourceConfig(_Section):
+    preset: str | None = None  # a key of the catalog (monitor/presets.toml); the other keys override it
     id: Identifier
     name: str = ""
     kind: str
@@ -205,6 +207,16 @@ class SourceConfig(_Section):
     jitter: Annotated[Seconds, within(0, DAY)] = 60.0
     enabled: bool = True
     options: dict[str, Any] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_preset(cls, entry: Any) -> Any:
+        if not isinstance(entry, dict):
+            return entry
+        try:
+            return expand(entry)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
 
     @field_validator("kind")
     @classmethod
