@@ -5,6 +5,7 @@ nothing is sent, no ETag is kept: the same code as a poll, without the recording
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from monitor import extract
 from monitor.classification import Classifier
@@ -12,7 +13,7 @@ from monitor.config import Settings, SourceConfig
 from monitor.diff import list_entries
 from monitor.errors import RegwatchError
 from monitor.fetch import Fetcher
-from monitor.jpdates import JST, utcnow
+from monitor.jpdates import JST, format_jst, utcnow
 from monitor.prepared import document, from_article, from_listing
 from monitor.route import route_event
 from monitor.sources import SourceSpec, resolve, resolve_all
@@ -22,6 +23,7 @@ from monitor.sources import SourceSpec, resolve, resolve_all
 class TrialItem:
     title: str
     link: str
+    published_at: datetime | None
     labels: dict[str, float]
     channels: list[str]
     detail: str  # "detail page read", or why not
@@ -45,24 +47,26 @@ class Trial:
             labels = ", ".join(f"{name} {score:.2f}" for name, score in item.labels.items()) or "no category"
             lines += [
                 f"  - {item.title}",
-                f"    {item.link}",
+                f"    {format_jst(item.published_at) if item.published_at else 'no date'}  {item.link}",
                 f"    {item.detail}; {labels}; → {', '.join(item.channels) or 'no channel'}",
             ]
         return "\n".join(lines)
 
 
-def source_to_try(settings: Settings, source: str) -> SourceSpec:
-    """A configured source by id, or a URL read as a feed with the default detail parser."""
+def source_to_try(settings: Settings, source: str | None, preset: str | None = None, url: str | None = None) -> SourceSpec:
+    """A configured source by id, a URL read as a feed with the default detail parser, or a preset
+    of the catalog (at ``url`` instead of its own when given)."""
+    if preset is not None:
+        return resolve(SourceConfig.model_validate({"preset": preset, **({"url": url} if url else {})}))
     configured = resolve_all(settings.config)
     if source in configured:
         return configured[source]
-    if source.startswith(("http://", "https://")):
+    if source and source.startswith(("http://", "https://")):
         return resolve(SourceConfig(id="trial", name="trial", kind="feed", url=source))
-    raise KeyError(f"no source {source!r}; configured: {', '.join(configured) or 'none'} (or give a URL)")
+    raise KeyError(f"no source {source!r}; configured: {', '.join(configured) or 'none'} (or give a URL, or --preset NAME)")
 
 
-async def try_source(settings: Settings, source: str, limit: int, classifier: Classifier) -> Trial:
-    spec = source_to_try(settings, source)
+async def try_source(settings: Settings, spec: SourceSpec, limit: int, classifier: Classifier) -> Trial:
     trial = Trial(spec)
     fetcher = Fetcher(settings.config.fetch, proxies=settings.proxies)
     try:
@@ -92,6 +96,7 @@ async def try_source(settings: Settings, source: str, limit: int, classifier: Cl
             TrialItem(
                 " ".join(item.content.title_raw.split()),
                 item.entry.raw.link,
+                item.published_at,
                 {label: result.scores[label] for label in result.labels},
                 [delivery.channel for delivery in routes],
                 detail,
