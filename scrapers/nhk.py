@@ -121,7 +121,7 @@ def _newsweb_article(soup: BeautifulSoup) -> Article:
     body = "\n".join(p for p in paragraphs if p)
     if not body:
         raise ParseError("news.web.nhk layout without paragraphs next to the heading")
-    topics = [inline_text(link) for link in select(soup, "a[href*='-topic-']")]
+    topics = [inline_text(link) for link in tags(soup, "a") if "-topic-" in str(link.get("href", ""))]
     return Article(
         title=inline_text(heading),
         body=body,

@@ -1,0 +1,57 @@
+"""A scraper of a user's own, as the README shows it: a small class that receives a BeautifulSoup
+of only the parts of the page it keeps, registered by the same door as the built-ins."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+
+from monitor.config import SourceConfig
+from scrapers import REGISTRY, get_list_scraper
+from scrapers.soup import Keep
+from tests.conftest import page_from_bytes
+from tests.servers import PROJECT_ROOT
+
+PAGE = """<html><head><meta charset="utf-8"><title>報道発表</title></head><body>
+<div id="menu"><a href="/menu/ignored.html">メニュー</a></div>
+<div id="hodo"><ul>
+<li><span class="date">令和6年12月6日</span><a href="/hodo/20241206.html">府政に関する行政処分について</a></li>
+<li><span class="date">令和6年12月5日</span>リンクのない行</li>
+</ul></div></body></html>"""
+
+
+@pytest.fixture
+def readme_scraper() -> Iterator[str]:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(# osaka_scrapers\.py.*?)```", readme, re.S)
+    assert example, "the README's scraper example is gone"
+    exec(compile(example.group(1), "README.md", "exec"), {})  # noqa: S102  (our own documentation)
+    yield "osaka_press"
+    del REGISTRY.lists["osaka_press"]  # the registry is the process's; other tests count its kinds
+
+
+def test_the_readme_example_scraper_registers_and_reads_a_page(readme_scraper):
+    scraper = get_list_scraper(readme_scraper)
+    items = scraper.parse(page_from_bytes(PAGE.encode("utf-8"), "https://www.pref.osaka.lg.jp/hodo/"), scraper.options())
+    assert [(item.title, item.link, item.published_at) for item in items] == [
+        ("府政に関する行政処分について", "https://www.pref.osaka.lg.jp/hodo/20241206.html", datetime(2024, 12, 5, 15, 0, tzinfo=timezone.utc))
+    ]
+    assert SourceConfig(id="osaka", kind=readme_scraper, url="https://www.pref.osaka.lg.jp/hodo/").kind == "osaka_press"
+
+
+def test_keep_parses_only_the_named_parts():
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(PAGE, "lxml", parse_only=Keep("div#hodo", "title"))
+    assert [a["href"] for a in soup.select("a")] == ["/hodo/20241206.html"]
+    assert soup.title is not None and soup.title.get_text() == "報道発表"
+    attributes = BeautifulSoup('<p data-x="1"><a class="x y" href="/t?a=1">t</a></p>', "lxml", parse_only=Keep("a.y[href*='?a=']"))
+    assert [a.get_text() for a in attributes.select("a")] == ["t"]
+
+
+def test_a_keep_entry_that_is_not_a_simple_selector_is_refused_at_config_load():
+    with pytest.raises(ValueError, match="'ul > li' is not a simple selector"):
+        SourceConfig(id="x", kind="html_list", url="https://example.jp/", options={"item": "li", "keep": ["ul > li"]})
