@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import Any
 
 import soupsieve
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ElementFilter, NavigableString, ProcessingInstruction, Tag
+from bs4.builder import LXMLTreeBuilder
 from bs4.exceptions import ParserRejectedMarkup
 from lxml import etree
 
@@ -54,6 +56,47 @@ class Keep(ElementFilter):
         return False  # text outside every kept element
 
 
+class _KeptPartsBuilder(LXMLTreeBuilder):
+    """The lxml tree builder, with the parser's events outside every kept part dropped before bs4
+    handles them: a skipped tag then costs a dict lookup, not a bs4 tag event (a ministry page is
+    mostly menus and footers). Events are balanced (lxml closes what the page leaves open), so a
+    stack of flags pairs each end with its start."""
+
+    def __init__(self, keep: Keep) -> None:
+        super().__init__()
+        self._keep = keep
+        self._passed: list[bool] = []
+        self._inside = 0  # open elements passed on: a kept one and its descendants
+
+    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
+        if self._inside or self._keep.allow_tag_creation(None, tag, attrib):
+            self._inside += 1
+            self._passed.append(True)
+            super().start(tag, attrib, nsmap or {})
+        else:
+            self._passed.append(False)
+
+    def end(self, tag: Any) -> None:
+        if self._passed.pop():
+            self._inside -= 1
+            super().end(tag)
+
+    def data(self, data: Any) -> None:
+        if self._inside:
+            super().data(data)
+
+    def comment(self, text: Any) -> None:
+        if self._inside:
+            super().comment(text)
+
+    def pi(self, target: Any, data: Any) -> None:
+        if self._inside:
+            super().pi(target, data)
+
+    def doctype(self, name: Any, pubid: Any, system: Any) -> None:
+        pass  # outside every part by definition
+
+
 def _simple_rule(selector: str) -> Callable[[str, dict[str, str]], bool]:
     match = _SIMPLE_SELECTOR.fullmatch(selector.strip())
     if not match or not selector.strip():
@@ -66,7 +109,7 @@ def _simple_rule(selector: str) -> Callable[[str, dict[str, str]], bool]:
 def _part_test(dot_or_hash: str, word: str, attribute: str, operator: str, quoted: str) -> Callable[[dict[str, str]], bool]:
     value = quoted.strip("'\"")
     if dot_or_hash == ".":
-        return lambda attrs: word in attrs.get("class", "").split()
+        return lambda attrs: word in _classes(attrs.get("class"))
     if dot_or_hash == "#":
         return lambda attrs: attrs.get("id") == word
     if not operator:
@@ -74,6 +117,10 @@ def _part_test(dot_or_hash: str, word: str, attribute: str, operator: str, quote
     if operator == "=":
         return lambda attrs: attrs.get(attribute) == value
     return lambda attrs: value in attrs.get(attribute, "")
+
+
+def _classes(value: str | list[str] | None) -> list[str]:
+    return value.split() if isinstance(value, str) else value or []
 
 
 def without_xml_declaration(text: str) -> str:
@@ -88,7 +135,7 @@ def parse_html(page: Page, keep: Keep | None = None) -> BeautifulSoup:
     if not text.strip():
         raise ParseError(f"{page.url}: empty page")
     try:
-        return BeautifulSoup(text, "lxml", parse_only=keep)
+        return BeautifulSoup(text, builder=_KeptPartsBuilder(keep)) if keep else BeautifulSoup(text, "lxml")
     except (ParserRejectedMarkup, etree.ParserError, ValueError) as exc:
         raise ParseError(f"{page.url}: not an HTML document ({exc})") from None
 
