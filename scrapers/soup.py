@@ -8,18 +8,35 @@ inline scripts), which is most of a ministry page. Measured in docs/parsing.md.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
 import soupsieve
-from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ElementFilter, NavigableString, ProcessingInstruction, Tag
+from bs4 import (
+    BeautifulSoup,
+    Comment,
+    Declaration,
+    Doctype,
+    ElementFilter,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    ProcessingInstruction,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
 from bs4.builder import LXMLTreeBuilder
 from bs4.exceptions import ParserRejectedMarkup
 from lxml import etree
 
 from monitor.errors import ParseError
 from monitor.items import Page
+
+# bs4's advice to a person at a prompt; a server's answer is parsed as what the source says it is,
+# and a page that is not what it should be shows up as no items or a ParseError, not a warning.
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Only markup's own blanks collapse; an ideographic space (U+3000) is part of the raw text.
