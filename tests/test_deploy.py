@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_settings
+from tests.docker_engine import compose_command
 from tests.dockerfile import stages, volumes
 from tests.servers import PROJECT_ROOT
 
@@ -176,16 +177,8 @@ def test_the_readme_commands_install_from_the_locks():
     assert "-c requirements.lock" in run and "-c requirements-test.lock" in test
 
 
-def _compose_command() -> list[str] | None:
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    return None
-
-
 def test_compose_itself_accepts_the_stack_and_passes_any_password_through(tmp_path):
-    command = _compose_command()
+    command = compose_command()
     if command is None:
         pytest.skip("neither docker-compose nor the docker compose plugin is installed (.ci/run installs docker-compose)")
     deploy = tmp_path / "deploy"
