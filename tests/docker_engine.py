@@ -41,6 +41,7 @@ class Unavailable(Exception):
 class Engine:
     host: str  # DOCKER_HOST
     client: str  # a docker client that builds with BuildKit (build secrets, cache mounts)
+    startup_seconds: float = 0.0  # how long a private dockerd took to answer
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "DOCKER_HOST": self.host, "DOCKER_BUILDKIT": "1"}
@@ -130,12 +131,12 @@ def _private_dockerd(client: str, run: Path) -> Iterator[Engine]:
         )  # fmt: skip
     (CACHE / "dockerd.pid").write_text(str(daemon.pid))
     try:
-        deadline = time.monotonic() + 60
+        started = time.monotonic()
         while not _answers(client, host):
-            if daemon.poll() is not None or time.monotonic() > deadline:
+            if daemon.poll() is not None or time.monotonic() > started + 60:
                 raise Unavailable(f"a private dockerd did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield Engine(host, client)
+        yield Engine(host, client, time.monotonic() - started)
     finally:
         _stop(daemon)
         (CACHE / "dockerd.pid").unlink(missing_ok=True)

@@ -103,6 +103,7 @@ def test_every_service_has_a_health_check_or_is_one_shot_and_restarts_and_logs_w
     metrics = load_settings(DEPLOY / "regwatch.toml", env={}).config.metrics
     assert metrics.host == "0.0.0.0" and any(port.endswith(f":{metrics.port}") for port in services["regwatch"]["ports"])
     assert services["worker"]["profiles"] == ["distributed"] and services["worker"]["command"] == ["worker"]
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "regwatch", "health", "--worker"]
     assert (
         services["worker"]["restart"] == "unless-stopped"
         and services["worker"]["depends_on"] == services["regwatch"]["depends_on"]
