@@ -136,7 +136,11 @@ def _private_dockerd(client: str, run: Path) -> Iterator[Engine]:
             if daemon.poll() is not None or time.monotonic() > started + 60:
                 raise Unavailable(f"a private dockerd did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield Engine(host, client, time.monotonic() - started)
+        private = Engine(host, client, time.monotonic() - started)
+        yield private
+        # The cache stays bounded: images a code change replaced, and the oldest build cache.
+        for prune in (["image", "prune", "--force"], ["builder", "prune", "--force", "--keep-storage", "4GB"]):
+            subprocess.run([client, *prune], env=private.env(), capture_output=True, timeout=300)
     finally:
         _stop(daemon)
         (CACHE / "dockerd.pid").unlink(missing_ok=True)
@@ -207,13 +211,14 @@ def base_image(engine: Engine, timings: dict[str, float]) -> str:
             capture_output=True, text=True, timeout=900,
         )  # fmt: skip
         assert result.returncode == 0, f"debootstrap:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-        timings["debootstrap"] = time.monotonic() - started
+        timings["debootstrap"] = round(time.monotonic() - started, 1)
         started = time.monotonic()
         # Downloaded packages and package lists are the build machine's business, not the image's.
         for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
             subprocess.run(["find", str(root / leftover), "-type", "f", "-delete"], check=True)
         tar = subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
-        engine("import", "--change", 'CMD ["bash"]', "-", tag, stdin=tar.stdout)
+        with tar.stdout:
+            engine("import", "--change", 'CMD ["bash"]', "-", tag, stdin=tar.stdout)
         assert tar.wait() == 0, "tar of the base tree failed"
-        timings["import"] = time.monotonic() - started
+        timings["import"] = round(time.monotonic() - started, 1)
     return tag
