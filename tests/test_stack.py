@@ -6,9 +6,9 @@ read-only, migrate before it, health checks) with a config that polls a loopback
 Docker network's gateway and alerts a Slack-like server. The image size and each step's time are
 written to test-artifacts/docker-stack.json and shown in the test summary.
 
-Cold (a fresh machine) it takes about 8 minutes on 2 busy cores, most of it debootstrap (under 3)
-and the image build (3 to 4); the base image and the build cache stay in ~/.cache/regwatch-docker,
-so a second run takes about one.
+Cold (a fresh machine) it takes 4 to 8 minutes on 2 cores, as busy as they are: debootstrap 1.5
+to 3, the two image builds side by side 2 to 4, the stack half a minute; the base image and the
+build cache stay in ~/.cache/regwatch-docker, so a second run takes about one.
 """
 
 from __future__ import annotations
