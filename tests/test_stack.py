@@ -180,7 +180,8 @@ def _project(directory: Path, network: str, gateway: str, site_port: int, slack_
         overrides={
             # Only the gateway, where the forwarders listen: the address guard refuses every other private address.
             "fetch": {"allow": f'["{gateway}"]'},
-            "metrics": {"host": '"0.0.0.0"', "port": "9464"},
+            # As deploy/regwatch.toml has them (local_settings turns them off for tests outside containers).
+            "metrics": {"host": '"0.0.0.0"', "port": "9464", "worker_port": "9465"},
         },
     )
     source = f"http://{gateway}:{site_port}/menu_news/s-news/index.html"
