@@ -69,7 +69,7 @@ DELIVERIES = Counter(
 )
 LAST_TICK = Gauge(
     "regwatch_last_tick_timestamp_seconds",
-    "Unix time of the scheduler's last tick (it looks for due sources every [service] tick).",
+    "Unix time of the scheduler's last tick (it looks for due sources every [service] tick); a worker's: its last heartbeat.",
     registry=REGISTRY,
 )
 CLASSIFIER_LATENCY = Histogram(
@@ -124,7 +124,7 @@ class Tally:
 
 
 class Heartbeat:
-    """When the scheduler last ticked: the gauge for Prometheus, the value for /healthz."""
+    """When the scheduler last ticked (a worker: its heartbeat): the gauge for Prometheus, the value for /healthz."""
 
     def __init__(self) -> None:
         self.last: float | None = None  # Unix time; None: no tick yet

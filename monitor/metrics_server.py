@@ -35,16 +35,24 @@ class Probes(Protocol):
 
 def serve(config: Config, store: Store) -> ObservabilityServer | None:
     """The endpoint of ``regwatch run`` as ``[metrics]`` says; None when it is off or cannot listen."""
-    if config.metrics.port == 0:
-        return None
     # Email channels have no outbox rows (a digest reads the store): no series for them.
     channels = [name for name, channel in config.channels.items() if channel.kind != "email"]
-    server = ObservabilityServer(
-        config.metrics.host,
-        config.metrics.port,
-        ServiceProbes(store, config.service.tick),
-        collectors=[DatabaseGauges(store, channels)],
-    )
+    probes = ServiceProbes(store, config.service.tick)
+    return _started(config.metrics.host, config.metrics.port, probes, [DatabaseGauges(store, channels)])
+
+
+def serve_worker(config: Config, store: Store) -> ObservabilityServer | None:
+    """The endpoint of ``regwatch worker`` on ``[metrics] worker_port``: what this worker ran, and
+    /healthz while its heartbeat beats. Not the database gauges: the scheduler serves those once,
+    where every worker would repeat them."""
+    probes = ServiceProbes(store, config.worker.heartbeat, ticker="the worker's heartbeat")
+    return _started(config.metrics.host, config.metrics.worker_port, probes, [])
+
+
+def _started(host: str, port: int, probes: Probes, collectors: list[Collector]) -> ObservabilityServer | None:
+    if port == 0:
+        return None
+    server = ObservabilityServer(host, port, probes, collectors=collectors)
     return server if server.start() else None
 
 

@@ -28,16 +28,17 @@ class Verdict:
     reason: str
 
 
-def liveness(last_tick: float | None, *, started: float, tick: float, now: float) -> Verdict:
+def liveness(last_tick: float | None, *, started: float, tick: float, now: float, ticker: str = "the scheduler") -> Verdict:
     """``last_tick`` and ``started`` in Unix time; before the first tick the service is starting
-    (loading its model, checking its channels), which Docker's start_period allows for."""
+    (loading its model, checking its channels), which Docker's start_period allows for. ``ticker``:
+    what ticks, as the reason names it."""
     allowed = 3 * tick + GRACE_SECONDS
     if last_tick is None:
-        return Verdict(False, f"starting: the scheduler has not ticked yet (started {now - started:.0f}s ago)")
+        return Verdict(False, f"starting: {ticker} has not ticked yet (started {now - started:.0f}s ago)")
     age = now - last_tick
     if age > allowed:
-        return Verdict(False, f"the scheduler last ticked {age:.0f}s ago (allowed: {allowed:g}s = 3 ticks + {GRACE_SECONDS:g}s)")
-    return Verdict(True, f"ok: the scheduler ticked {age:.1f}s ago")
+        return Verdict(False, f"{ticker} last ticked {age:.0f}s ago (allowed: {allowed:g}s = 3 ticks + {GRACE_SECONDS:g}s)")
+    return Verdict(True, f"ok: {ticker} ticked {age:.1f}s ago")
 
 
 def readiness(store: Store) -> Verdict:
@@ -58,12 +59,13 @@ class ServiceProbes:
     tick: float
     heartbeat: Heartbeat = HEARTBEAT
     started: float = 0.0
+    ticker: str = "the scheduler"
 
     def __post_init__(self) -> None:
         self.started = self.started or time.time()
 
     def live(self) -> Verdict:
-        return liveness(self.heartbeat.last, started=self.started, tick=self.tick, now=time.time())
+        return liveness(self.heartbeat.last, started=self.started, tick=self.tick, now=time.time(), ticker=self.ticker)
 
     def ready(self) -> Verdict:
         return readiness(self.store)

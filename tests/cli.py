@@ -116,7 +116,7 @@ def local_settings(
         "slack": {"base_url": f'"{slack_url}/api/"', "min_interval": '"0s"'},
         "channels.default": {"kind": '"slack"', "channel": '"#regwatch"'},
         # No metrics endpoint unless a test asks for one on a free port: 9464 may be taken by another run.
-        "metrics": {"port": "0"},
+        "metrics": {"port": "0", "worker_port": "0"},
     }
     if smtp_port is not None:
         sections["smtp"] = {

@@ -215,3 +215,18 @@ def site(tmp_path: Path) -> Iterator[LocalSite]:
     server = start("tests.servers.site", "--root", str(root))
     yield LocalSite(root, server)
     server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """What a test recorded with ``record_property("figures", ...)`` (the stack test's image size and
+    step times), shown at the end of the run without -s."""
+    figures = [
+        (report.nodeid, value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == "figures"
+    ]
+    if figures:
+        terminalreporter.section("figures")
+        for nodeid, value in figures:
+            terminalreporter.write_line(f"{nodeid}: {value}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_settings
+from tests.docker_engine import compose_command
 from tests.dockerfile import stages, volumes
 from tests.servers import PROJECT_ROOT
 
@@ -102,6 +103,7 @@ def test_every_service_has_a_health_check_or_is_one_shot_and_restarts_and_logs_w
     metrics = load_settings(DEPLOY / "regwatch.toml", env={}).config.metrics
     assert metrics.host == "0.0.0.0" and any(port.endswith(f":{metrics.port}") for port in services["regwatch"]["ports"])
     assert services["worker"]["profiles"] == ["distributed"] and services["worker"]["command"] == ["worker"]
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "regwatch", "health", "--worker"]
     assert (
         services["worker"]["restart"] == "unless-stopped"
         and services["worker"]["depends_on"] == services["regwatch"]["depends_on"]
@@ -176,16 +178,8 @@ def test_the_readme_commands_install_from_the_locks():
     assert "-c requirements.lock" in run and "-c requirements-test.lock" in test
 
 
-def _compose_command() -> list[str] | None:
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    return None
-
-
 def test_compose_itself_accepts_the_stack_and_passes_any_password_through(tmp_path):
-    command = _compose_command()
+    command = compose_command()
     if command is None:
         pytest.skip("neither docker-compose nor the docker compose plugin is installed (.ci/run installs docker-compose)")
     deploy = tmp_path / "deploy"

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.cli import NEW_ORDER, Cli, add_release, local_settings, publish, site_sources, slack_titles, wait_for
 from tests.conftest import POSTGRES_URL, LocalSite
 from tests.databases import scratch_schema
+from tests.processes import Regwatch
 from tests.servers import RunningServer, free_port, start
 
 pytestmark = pytest.mark.e2e
@@ -146,3 +147,35 @@ def test_health_exits_1_when_nothing_answers(tmp_path, site, slack_server):
     assert f"regwatch does not answer on http://127.0.0.1:{port}/healthz" in result.stderr
     off = Cli.configured(tmp_path, f"sqlite:///{tmp_path / 'regwatch.db'}", local_settings(slack_server.url))  # port 0
     assert "the health endpoint is off" in off("health", expect=1).stderr
+
+
+def test_a_worker_serves_the_metrics_of_the_jobs_it_ran_and_its_own_health(tmp_path, site, slack_server):
+    """Distributed mode: the polls and deliveries run in `regwatch worker`, so its /metrics counts
+    them (on [metrics] worker_port, beside the scheduler's port on the same machine)."""
+    port, worker_port = free_port(), free_port()
+    publish(site)
+    overrides = {"metrics": {"port": str(port), "worker_port": str(worker_port)}, "service": {"mode": '"distributed"'}}
+    with scratch_schema(POSTGRES_URL) as url:
+        cli = Cli.configured(tmp_path, url, local_settings(slack_server.url, overrides=overrides) + site_sources(site))
+        cli("db", "upgrade")
+        processes = [Regwatch(cli, "scheduler", "run"), Regwatch(cli, "worker", "worker")]
+        try:
+            wait_for(lambda: status(worker_port, "/healthz") == 200, "the worker's /healthz 200", timeout=STARTUP)
+            wait_for(lambda: total(scrape(worker_port), "regwatch_polls_total", outcome="ok") >= 8, "two polls of every source")
+            add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
+            wait_for(lambda: slack_titles(slack_server) == [NEW_ORDER], "the new release's alert")
+            wait_for(lambda: total(scrape(worker_port), "regwatch_deliveries_total", outcome="sent") == 1, "the delivery counted")
+            worker, scheduler = scrape(worker_port), scrape(port)
+            assert status(worker_port, "/readyz") == 200
+            assert cli("health", "--worker").stdout.startswith("/healthz: 200 ok: the worker's heartbeat ticked")
+            assert cli("health", "--worker", "--ready").returncode == 0
+        finally:
+            exits = [process.stop() for process in processes]
+    assert exits == [0, 0], "\n".join(process.output()[-3000:] for process in processes)
+    assert total(worker, "regwatch_items_total", category="guidance_notice", event="new") == 1
+    assert total(worker, "regwatch_alerts_queued_total", channel="default") == 1
+    assert total(scheduler, "regwatch_polls_total") == 0, "the scheduler queues polls and runs none"
+    # The database's gauges come from the scheduler alone: every worker repeating them would multiply sums.
+    assert total(scheduler, "regwatch_database_up") == 1
+    assert not [name for name, _ in worker if name.startswith(("regwatch_database_up", "regwatch_outbox"))]
+    assert "Traceback" not in processes[1].output()

@@ -1,5 +1,6 @@
-"""``regwatch health [--ready]``: ask the running service's endpoint (``[metrics]`` host and port)
-whether it is live (/healthz) or ready (/readyz); exit 0 or 1. Docker's HEALTHCHECK calls it, so
+"""``regwatch health [--ready] [--worker]``: ask the running service's endpoint (``[metrics]`` host
+and port, or worker_port for a ``regwatch worker``) whether it is live (/healthz) or ready
+(/readyz); exit 0 or 1. Docker's HEALTHCHECK calls it, so
 the image needs no curl. Plain http.client: no proxy from the environment applies to loopback."""
 
 from __future__ import annotations
@@ -17,22 +18,25 @@ _ANY = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
 
 @main.command("health")
 @click.option("--ready", is_flag=True, help="Ask /readyz (database answers, migrations at head) instead of /healthz.")
+@click.option("--worker", is_flag=True, help="Ask the `regwatch worker` on [metrics] worker_port instead of the service.")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for the answer.")
 @pass_context
-def health(context: Context, ready: bool, timeout: float) -> None:
-    """Exit 0 when the running service is live (the scheduler ticks), or ready with --ready; else 1."""
+def health(context: Context, ready: bool, worker: bool, timeout: float) -> None:
+    """Exit 0 when the running service is live (the scheduler ticks; a worker's heartbeat with
+    --worker), or ready with --ready; else 1."""
     metrics = context.settings().config.metrics
-    if metrics.port == 0:
-        raise CliError("the health endpoint is off ([metrics] port = 0)")
+    key, port = ("worker_port", metrics.worker_port) if worker else ("port", metrics.port)
+    if port == 0:
+        raise CliError(f"the health endpoint is off ([metrics] {key} = 0)")
     host = _ANY.get(metrics.host, metrics.host)
     path = "/readyz" if ready else "/healthz"
-    connection = http.client.HTTPConnection(host, metrics.port, timeout=timeout)
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
         answer = response.read().decode("utf-8", "replace").strip()
     except (OSError, http.client.HTTPException) as exc:
-        click.echo(f"regwatch does not answer on http://{host}:{metrics.port}{path}: {exc}", err=True)
+        click.echo(f"regwatch does not answer on http://{host}:{port}{path}: {exc}", err=True)
         sys.exit(1)
     finally:
         connection.close()

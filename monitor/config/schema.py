@@ -116,6 +116,7 @@ class HealthConfig(_Section):
 class MetricsConfig(_Section):
     port: int = Field(9464, ge=0, le=65535)  # 0: no endpoint
     host: str = "127.0.0.1"
+    worker_port: int = Field(9465, ge=0, le=65535)  # a `regwatch worker`'s own; 0: none
 
 
 class LoggingConfig(_Section):

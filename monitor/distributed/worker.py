@@ -1,7 +1,8 @@
 """``regwatch worker``: runs the queue's poll, delivery and digest jobs until SIGINT/SIGTERM.
 
 Any number of workers, on any machines, share the queue; each runs up to ``[worker]
-concurrency`` jobs at once and sends a heartbeat every ``[worker] heartbeat``. On a stop
+concurrency`` jobs at once and sends a heartbeat every ``[worker] heartbeat``; it serves its own
+/metrics, /healthz and /readyz on ``[metrics] worker_port``. On a stop
 signal it takes no new job, gives the running ones a grace period, and gives the sources of
 those still unfinished back; a worker killed outright is noticed by the scheduler once its
 heartbeats stop (monitor.distributed.stalled).
@@ -15,16 +16,36 @@ import os
 import signal
 import socket
 
+from monitor import metrics
 from monitor.distributed.jobs import Jobs
 from monitor.distributed.queue import queue_app
 from monitor.distributed.schema import apply_queue_schema
 from monitor.distributed.tasks import JOBS
+from monitor.metrics_server import serve_worker
 from monitor.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
 
 async def run_worker(runtime: Runtime) -> None:
+    config = runtime.settings.config
+    # Served from the start: /readyz and /metrics answer while the model loads (/healthz says "starting").
+    endpoint = serve_worker(config, runtime.store)
+    try:
+        await _work(runtime)
+    finally:
+        if endpoint is not None:
+            endpoint.stop()
+
+
+async def _beat(every: float) -> None:
+    """/healthz of a worker: its event loop, where its jobs and the queue's heartbeat run, still turns."""
+    while True:
+        metrics.HEARTBEAT.beat()
+        await asyncio.sleep(every)
+
+
+async def _work(runtime: Runtime) -> None:
     config = runtime.settings.config
     await asyncio.to_thread(apply_queue_schema, runtime.store)
     runtime.ready()
@@ -33,6 +54,7 @@ async def run_worker(runtime: Runtime) -> None:
     # procrastinate's own queries (fetching and finishing jobs, heartbeat, LISTEN) share this pool.
     app = queue_app(runtime.settings.database_url, connections=min(concurrency, 8) + 2)
     name = f"{socket.gethostname()}:{os.getpid()}"
+    beating = asyncio.create_task(_beat(config.worker.heartbeat), name="heartbeat")
     async with app.open_async():
         jobs = Jobs(runtime, fetcher, app)
         working = asyncio.create_task(
@@ -67,4 +89,5 @@ async def run_worker(runtime: Runtime) -> None:
             logger.info("stopping: writing the last outcomes")
             await jobs.drain()
             await fetcher.aclose()
+            beating.cancel()
             logger.info("stopped")
