@@ -1,0 +1,127 @@
+"""The pages: items (filtered, searched, paged), sources, outbox, and signing in and out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dashboard.access import editor_form, form_of, render, signed_in
+from dashboard.auth import Session, password_matches
+from dashboard.search import item_filter
+from monitor.jpdates import utcnow
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Session, Depends(signed_in)]
+CHART_DAYS = 14
+
+
+def parse_day(value: str | None) -> date | None:
+    """A date field of a form: YYYY-MM-DD, or nothing (an empty or malformed field filters nothing)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/", response_class=HTMLResponse)
+def items_page(
+    request: Request,
+    _viewer: Viewer,
+    q: str = "",
+    category: str = "",
+    source: str = "",
+    since: str = "",
+    until: str = "",
+    page: int = 1,
+) -> Response:
+    from monitor.store.overview import daily_counts
+    from monitor.store.search import find_items
+
+    settings = request.app.state.settings
+    size = settings.config.dashboard.page_size
+    page = max(1, min(page, 10_000))
+    wanted = item_filter(q, category, source, parse_day(since), parse_day(until))
+    with settings.store.read() as connection:
+        items, more = find_items(connection, wanted, offset=(page - 1) * size, limit=size)
+    with settings.store.read() as connection:
+        chart = daily_counts(connection, utcnow(), CHART_DAYS, "category")
+    query = {"q": q, "category": category, "source": source, "since": since, "until": until}
+    return render(
+        request, "items.html", items=items, more=more, page=page, query=query, chart=chart,
+        chart_max=max((max(counts) for counts in chart.values()), default=0),
+    )  # fmt: skip
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request, _viewer: Viewer) -> Response:
+    from monitor.store import source_rows
+    from monitor.store.overview import daily_counts
+
+    store = request.app.state.settings.store
+    with store.read() as connection:
+        sources = source_rows(connection)
+    with store.read() as connection:
+        daily = daily_counts(connection, utcnow(), CHART_DAYS, "source")
+    return render(request, "sources.html", sources=sources, daily=daily)
+
+
+@router.get("/outbox", response_class=HTMLResponse)
+def outbox_page(request: Request, _viewer: Viewer, state: str = "") -> Response:
+    from alerts import outbox
+    from alerts.states import DEAD, FAILED, HELD, STATES
+
+    chosen = (state,) if state in STATES else (HELD, FAILED, DEAD)
+    with request.app.state.settings.store.read() as connection:
+        rows = outbox.list_rows(connection, states=chosen, limit=200)
+    return render(request, "outbox.html", rows=rows, state=state, states=STATES)
+
+
+@router.post("/outbox/{row_id}/retry")
+async def outbox_retry(request: Request, row_id: int, _fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
+    from alerts import outbox
+    from alerts.states import DEAD, FAILED, HELD
+
+    with request.app.state.settings.store.begin() as connection:
+        outbox.retry(connection, utcnow(), states=(DEAD, FAILED, HELD), ids=[row_id])
+    return RedirectResponse("/outbox", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", next=_local(next), error=None)
+
+
+@router.post("/login")
+async def login(request: Request, fields: Annotated[dict[str, str], Depends(form_of)]) -> Response:
+    from monitor.store.people import find_user
+
+    name, password, target = fields.get("name", "").strip(), fields.get("password", ""), _local(fields.get("next", "/"))
+    limit = request.app.state.login_limit
+    key = f"{name}\n{request.client.host if request.client else ''}"
+    if limit.blocked(key):
+        error = "ログインの失敗が続いたため、しばらくお待ちください。"
+        return render(request, "login.html", status=429, next=target, error=error)
+    with request.app.state.settings.store.read() as connection:
+        user = find_user(connection, name)
+    if not password_matches(user.password_hash if user else None, password) or user is None:
+        limit.failed(key)
+        return render(request, "login.html", status=401, next=target, error="ユーザー名またはパスワードが違います。")
+    limit.succeeded(key)
+    request.state.issued = request.app.state.sessions.new(user.name, user.role)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request, _fields: Annotated[dict[str, str], Depends(form_of)]) -> Response:
+    request.state.issued = request.app.state.sessions.new()
+    return RedirectResponse("/login", status_code=303)
+
+
+def _local(target: str) -> str:
+    """Only a path of this site: a login link must not send anyone elsewhere."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

@@ -1,0 +1,90 @@
+"""Commands of the web dashboard: ``serve``, ``users add`` and ``labels export``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from monitor.cli.app import CliError, Context, main, pass_context
+
+
+@main.command()
+@click.option("--host", help="Address to bind (default: [dashboard] host).")
+@click.option("--port", type=int, help="Port to listen on (default: [dashboard] port; 0: any free one).")
+@pass_context
+def serve(context: Context, host: str | None, port: int | None) -> None:
+    """Serve the web dashboard, its JSON API and Atom feeds (sessions signed with $REGWATCH_DASHBOARD_SECRET)."""
+    import uvicorn
+
+    from dashboard import DashboardSettings, create_app
+
+    with context.runtime() as runtime:
+        options = runtime.settings.config.dashboard
+        settings = DashboardSettings.with_secret(
+            runtime.store, runtime.settings.config, os.environ.get("REGWATCH_DASHBOARD_SECRET")
+        )
+        # Logging stays regwatch's own (logs.configure): uvicorn's would replace it.
+        uvicorn.run(
+            create_app(settings), host=host or options.host, port=options.port if port is None else port,
+            log_config=None, access_log=False, server_header=False,
+        )  # fmt: skip
+
+
+@main.group("users")
+def users_group() -> None:
+    """Users of the web dashboard."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "editor"]), default="viewer", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else prompted for).")
+@pass_context
+def users_add(context: Context, name: str, role: str, password_stdin: bool) -> None:
+    """Add a user (or give one a new password and role); the password is kept as an argon2 hash."""
+    from dashboard.auth import hash_password
+    from monitor.jpdates import utcnow
+    from monitor.store.people import save_user
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else click.prompt("password", hide_input=True, confirmation_prompt=True)
+    )
+    if len(password) < 8:
+        raise CliError("the password must have at least 8 characters")
+    with context.runtime() as runtime, runtime.store.begin() as connection:
+        save_user(connection, name, hash_password(password), role, utcnow())
+    click.echo(f"user {name} ({role}) saved")
+
+
+@main.group("labels")
+def labels_group() -> None:
+    """Label corrections made in the dashboard."""
+
+
+@labels_group.command("export")
+@pass_context
+def labels_export(context: Context) -> None:
+    """Corrected items as JSON Lines: title, body, the corrected labels (the format `regwatch eval`
+    and `regwatch train` read), the classifier's labels and who corrected what, when."""
+    from monitor.store.people import corrected_items
+
+    with context.runtime() as runtime, runtime.store.read() as connection:
+        items = corrected_items(connection)
+    for item in items:
+        click.echo(json.dumps(correction_line(item), ensure_ascii=False))
+
+
+def correction_line(item: dict) -> dict:
+    from monitor.store.people import corrected_labels
+
+    return {
+        "id": f"item-{item['id']}", "url": item["url"], "source": item["source"], "title": item["title"], "body": item["body"],
+        "published": item["published"].isoformat() if item["published"] else None,
+        "labels": corrected_labels(item["predicted"], item["corrections"]), "predicted": item["predicted"],
+        "corrections": [{**c, "at": c["at"].isoformat()} for c in item["corrections"]],
+    }  # fmt: skip

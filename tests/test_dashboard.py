@@ -1,0 +1,181 @@
+"""The dashboard through the ASGI test client: what a signed-in person sees and may do, what an
+unsigned or forged request is refused, and the store's search on both databases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+
+from dashboard import DashboardSettings, create_app
+from tests.dashboard_data import GUIDANCE, PASSWORDS, config, seeded_store
+
+
+@pytest.fixture
+def dashboard(database_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
+    database, ids = seeded_store(database_url)
+    app = create_app(DashboardSettings(database, config(), b"test-secret" * 3))
+    with TestClient(app, base_url="https://testserver") as client:
+        yield client, ids
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_dashboard(tmp_path) -> Iterator[tuple[TestClient, dict[str, int]]]:
+    database, ids = seeded_store(f"sqlite:///{tmp_path / 'regwatch.db'}")
+    app = create_app(DashboardSettings(database, config(), b"test-secret" * 3))
+    with TestClient(app, base_url="https://testserver") as client:
+        yield client, ids
+    database.dispose()
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def log_in(client: TestClient, role: str) -> None:
+    form = client.get("/login")
+    answer = client.post("/login", data={"csrf": csrf_of(form.text), "name": role, "password": PASSWORDS[role], "next": "/"})
+    assert answer.status_code == 200 and "ログアウト" in answer.text
+
+
+def titles(page: str) -> list[str]:
+    return re.findall(r'class="title" href="/items/\d+">([^<]+)<', page)
+
+
+def test_search_finds_a_company_by_any_of_its_names_and_filters_combine(dashboard):
+    client, _ids = dashboard
+    log_in(client, "viewer")
+    assert titles(client.get("/", params={"q": "西日本電信電話"}).text) == [GUIDANCE]
+    assert titles(client.get("/", params={"q": "NTT西日本"}).text) == [GUIDANCE]  # the body says NTT西日本 only
+    assert titles(client.get("/", params={"q": "行政指導 通信障害"}).text) == [GUIDANCE]
+    assert titles(client.get("/", params={"q": "寄付"}).text) == ["議員の政治団体が寄付を返金"]  # two characters: no trigram
+    assert titles(client.get("/", params={"q": "100%"}).text) == []
+    assert titles(client.get("/", params={"category": "cio_survey"}).text) == ["自治体におけるCIO任命状況の調査結果"]
+    assert titles(client.get("/", params={"source": "nhk-society"}).text) == ["各地で大雪の見込み"]
+    assert titles(client.get("/", params={"since": "2026-12-01", "until": "2026-12-01", "q": "寄付", "page": "x"}).text) == []
+    everything = titles(client.get("/", params={"since": "", "until": "bad"}).text)
+    assert everything[0] == GUIDANCE and len(everything) == 4  # newest first; malformed dates filter nothing
+
+
+def test_item_page_shows_facts_versions_side_by_side_deliveries_and_escapes_scraped_html(sqlite_dashboard):
+    client, ids = sqlite_dashboard
+    log_in(client, "viewer")
+    page = client.get(f"/items/{ids[GUIDANCE]}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    diff = re.search(r'<td class="removed">([^<]*)</td><td class="added">([^<]*)</td>', page)
+    assert diff.groups() == ("期限は12月20日です。", "期限は12月25日です。")
+    assert "送信済み" in page and "送信失敗" in page
+    assert "誤りとして報告" not in page  # a viewer corrects nothing
+    assert client.get("/items/999999").status_code == 404
+
+
+def test_an_editor_marks_a_label_wrong_and_adds_one_and_the_item_says_who_and_when(dashboard):
+    client, ids = dashboard
+    log_in(client, "editor")
+    item = f"/items/{ids[GUIDANCE]}"
+    token = csrf_of(client.get(item).text)
+    assert (
+        client.post(f"{item}/corrections", data={"csrf": token, "category": "guidance_notice", "present": "0"}).status_code == 200
+    )
+    client.post(f"{item}/corrections", data={"csrf": token, "category": "cio_survey", "present": "1"})
+    detail = client.get(f"/api{item}").json()
+    assert detail["labels"] == ["guidance_notice"] and detail["corrected_labels"] == ["cio_survey"]
+    assert [(c["category"], c["present"], c["author"]) for c in detail["corrections"]] == [
+        ("guidance_notice", False, "editor"), ("cio_survey", True, "editor"),
+    ]  # fmt: skip
+    history = re.search(r'<ul class="history">(.*?)</ul>', client.get(item).text, re.S).group(1)
+    assert re.search(r"JST editor: 「行政指導・命令」を誤りと報告", history) and "「自治体CIO・DX調査」を追加" in history
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(sqlite_dashboard):
+    client, ids = sqlite_dashboard
+    log_in(client, "editor")
+    item = f"/items/{ids[GUIDANCE]}/corrections"
+    assert client.post(item, data={"category": "guidance_notice", "present": "0"}).status_code == 403
+    assert client.post(item, data={"csrf": "forged", "category": "guidance_notice", "present": "0"}).status_code == 403
+    assert client.post("/outbox/1/retry", data={}).status_code == 403
+    assert client.post("/api" + item, json={"category": "guidance_notice", "present": False}).status_code == 403
+    assert client.get(f"/api/items/{ids[GUIDANCE]}").json()["corrections"] == []
+
+
+def test_viewers_cannot_write_and_strangers_see_nothing(sqlite_dashboard):
+    client, ids = sqlite_dashboard
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=%2F"
+    assert client.get("/api/items").status_code == 401
+    assert client.get("/feeds/category/guidance_notice.atom").status_code == 401
+    token = csrf_of(client.get("/login").text)
+    assert (
+        client.post(
+            f"/items/{ids[GUIDANCE]}/corrections", data={"csrf": token, "category": "x"}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    log_in(client, "viewer")
+    token = csrf_of(client.get("/").text)
+    assert (
+        client.post(
+            f"/items/{ids[GUIDANCE]}/corrections", data={"csrf": token, "category": "cio_survey", "present": "1"}
+        ).status_code
+        == 403
+    )
+    assert client.post("/outbox/1/retry", data={"csrf": token}).status_code == 403
+
+
+def test_login_is_rate_limited_and_the_cookie_is_locked_down(sqlite_dashboard):
+    client, _ids = sqlite_dashboard
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        assert client.post("/login", data={"csrf": token, "name": "editor", "password": "wrong"}).status_code == 401
+    assert client.post("/login", data={"csrf": token, "name": "editor", "password": PASSWORDS["editor"]}).status_code == 429
+    answer = client.post(
+        "/login", data={"csrf": token, "name": "viewer", "password": PASSWORDS["viewer"]}, follow_redirects=False
+    )
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
+    csp = answer.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_logging_out_ends_the_session(sqlite_dashboard):
+    client, _ids = sqlite_dashboard
+    log_in(client, "viewer")
+    client.post("/logout", data={"csrf": csrf_of(client.get("/").text)})
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_an_editor_retries_a_dead_alert_from_the_outbox_page(sqlite_dashboard):
+    client, _ids = sqlite_dashboard
+    log_in(client, "editor")
+    page = client.get("/outbox").text
+    row = re.search(r'action="/outbox/(\d+)/retry"', page).group(1)
+    client.post(f"/outbox/{row}/retry", data={"csrf": csrf_of(page)})
+    assert "HTTP 500" not in client.get("/outbox").text
+    assert "送信待ち" in client.get("/outbox", params={"state": "pending"}).text
+
+
+def test_atom_feeds_per_category_and_source_parse_with_stable_ids(sqlite_dashboard):
+    client, ids = sqlite_dashboard
+    auth = ("viewer", PASSWORDS["viewer"])  # a feed reader sends Basic credentials
+    feed = feedparser.parse(client.get("/feeds/category/guidance_notice.atom", auth=auth).content)
+    assert not feed.bozo and feed.version == "atom10"
+    [entry] = feed.entries
+    assert entry.id == f"tag:regwatch,2026:item/{ids[GUIDANCE]}" and entry.title == GUIDANCE
+    assert entry.updated == "2026-12-01T01:00:00Z" and feed.feed.updated == entry.updated
+    assert entry.link == "https://www.example.jp/news/0.html"
+    again = feedparser.parse(client.get("/feeds/category/guidance_notice.atom", auth=auth).content)
+    assert again.entries[0].id == entry.id
+    by_source = feedparser.parse(client.get("/feeds/source/nhk-politics.atom", auth=auth).content)
+    assert [e.title for e in by_source.entries] == ["議員の政治団体が寄付を返金"]
+    assert client.get("/feeds/category/nothing.atom", auth=auth).status_code == 404
+    assert client.get("/feeds/source/nhk-politics.atom", auth=("viewer", "wrong")).status_code == 401
+
+
+def test_pages_show_sources_with_their_state(sqlite_dashboard):
+    client, _ids = sqlite_dashboard
+    log_in(client, "viewer")
+    page = client.get("/sources").text
+    assert "総務省 報道資料" in page and "/feeds/source/mic-press.atom" in page
