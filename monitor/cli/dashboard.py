@@ -71,20 +71,9 @@ def labels_group() -> None:
 def labels_export(context: Context) -> None:
     """Corrected items as JSON Lines: title, body, the corrected labels (the format `regwatch eval`
     and `regwatch train` read), the classifier's labels and who corrected what, when."""
-    from monitor.store.people import corrected_items
+    from monitor.store.people import corrected_items, correction_record
 
     with context.runtime() as runtime, runtime.store.read() as connection:
         items = corrected_items(connection)
     for item in items:
-        click.echo(json.dumps(correction_line(item), ensure_ascii=False))
-
-
-def correction_line(item: dict) -> dict:
-    from monitor.store.people import corrected_labels
-
-    return {
-        "id": f"item-{item['id']}", "url": item["url"], "source": item["source"], "title": item["title"], "body": item["body"],
-        "published": item["published"].isoformat() if item["published"] else None,
-        "labels": corrected_labels(item["predicted"], item["corrections"]), "predicted": item["predicted"],
-        "corrections": [{**c, "at": c["at"].isoformat()} for c in item["corrections"]],
-    }  # fmt: skip
+        click.echo(json.dumps(correction_record(item), ensure_ascii=False))

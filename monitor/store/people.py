@@ -70,3 +70,15 @@ def corrected_labels(predicted: list[str], corrections: list[dict[str, Any]]) ->
         elif not correction["present"] and correction["category"] in labels:
             labels.remove(correction["category"])
     return labels
+
+
+def correction_record(item: dict[str, Any]) -> dict[str, Any]:
+    """A corrected item as a line of ``regwatch labels export``: the classify format (title, body,
+    published, labels as corrected) that ``regwatch train`` and ``regwatch eval`` read, with the
+    classifier's own labels and who corrected what, when."""
+    return {
+        "id": f"item-{item['id']}", "url": item["url"], "source": item["source"], "title": item["title"], "body": item["body"],
+        "published": item["published"].isoformat() if item["published"] else None,
+        "labels": corrected_labels(item["predicted"], item["corrections"]), "predicted": item["predicted"],
+        "corrections": [{**c, "at": c["at"].isoformat()} for c in item["corrections"]],
+    }  # fmt: skip
