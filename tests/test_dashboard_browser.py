@@ -1,0 +1,109 @@
+"""The dashboard in a real headless Chromium (Selenium and Debian's chromedriver): sign in, filter
+by category, search 行政指導, open an item, mark a label wrong, sign out. Screenshots of each step
+go to the test artifacts; docs/dashboard/ keeps one of each page for the README."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from dashboard import DashboardSettings, create_app
+from tests.browser import ARTIFACTS, chromium
+from tests.dashboard_data import GUIDANCE, PASSWORDS, config, seeded_store
+from tests.servers import PROJECT_ROOT, free_port
+
+DOCS = PROJECT_ROOT / "docs" / "dashboard"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    database, _ids = seeded_store(f"sqlite:///{tmp_path / 'regwatch.db'}")
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(DashboardSettings(database, config(), b"browser-test" * 3)), host="127.0.0.1", port=port,
+                       log_config=None, access_log=False)
+    )  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    database.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1000,1400"):
+        options.add_argument(argument)
+    if not Path(CHROMEDRIVER).exists():
+        pytest.skip(f"{CHROMEDRIVER} is absent (Debian: apt-get install chromium-driver)")
+    try:
+        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    except WebDriverException as exc:
+        pytest.skip(f"chromium could not start under chromedriver: {exc.msg}")
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name: str, docs: bool = True) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1000, min(max(height, 600), 2400))
+    target = ARTIFACTS / f"dashboard-{name}.png"
+    driver.save_screenshot(str(target))
+    if docs:
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target, DOCS / f"{name}.png")
+
+
+def test_an_editor_finds_an_item_marks_its_label_wrong_and_signs_out(served, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver = browser
+    driver.get(served)
+    assert driver.current_url.startswith(f"{served}/login")
+    shot(driver, "login")
+    driver.find_element(By.NAME, "name").send_keys("editor")
+    driver.find_element(By.NAME, "password").send_keys(PASSWORDS["editor"])
+    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+    assert "記事一覧" in driver.title
+    Select(driver.find_element(By.NAME, "category")).select_by_value("guidance_notice")
+    driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    assert [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".items .title")] == [GUIDANCE]
+    box = driver.find_element(By.NAME, "q")
+    Select(driver.find_element(By.NAME, "category")).select_by_value("")
+    box.clear()
+    box.send_keys("行政指導")
+    driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    assert [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".items .title")] == [GUIDANCE]
+    shot(driver, "items")
+    driver.find_element(By.LINK_TEXT, GUIDANCE).click()
+    assert driver.find_element(By.TAG_NAME, "h1").text == GUIDANCE
+    driver.find_element(By.CSS_SELECTOR, "button.wrong").click()
+    assert "「行政指導・命令」を誤りと報告" in driver.find_element(By.CSS_SELECTOR, ".history").text
+    shot(driver, "item")
+    driver.get(f"{served}/sources")
+    shot(driver, "sources")
+    driver.get(f"{served}/outbox")
+    shot(driver, "outbox")
+    driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    assert driver.current_url == f"{served}/login"
+    driver.get(served)
+    assert driver.current_url.startswith(f"{served}/login")
