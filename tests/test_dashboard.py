@@ -179,3 +179,44 @@ def test_pages_show_sources_with_their_state(sqlite_dashboard):
     log_in(client, "viewer")
     page = client.get("/sources").text
     assert "総務省 報道資料" in page and "/feeds/source/mic-press.atom" in page
+
+
+def test_items_per_day_are_counted_by_jst_day_on_both_databases(database_url):
+    from datetime import timedelta
+
+    from monitor.store.overview import daily_counts
+    from tests.dashboard_data import NOW
+
+    database, _ids = seeded_store(database_url)
+    with database.read() as connection:
+        # NOW is 10:00 JST on 1 December; the items came 0 to 3 hours before it, the same JST day.
+        by_category = daily_counts(connection, NOW + timedelta(days=1), 3, "category")
+    with database.read() as connection:
+        by_source = daily_counts(connection, NOW, 2, "source")
+    assert by_category == {"cio_survey": [0, 1, 0], "donation_refund": [0, 1, 0], "guidance_notice": [0, 1, 0]}
+    assert by_source["mic-press"] == [0, 1] and sum(sum(counts) for counts in by_source.values()) == 4
+    database.dispose()
+
+
+def test_label_corrections_become_training_examples_and_a_model_of_their_own(tmp_path):
+    from monitor.classification import _model_file_name, category_specs
+    from monitor.config import Settings
+    from monitor.runtime import Runtime
+    from monitor.store.people import add_correction
+    from tests.dashboard_data import NOW
+
+    url = f"sqlite:///{tmp_path / 'regwatch.db'}"
+    database, ids = seeded_store(url)
+    with database.begin() as connection:
+        add_correction(connection, ids[GUIDANCE], "guidance_notice", False, "editor", NOW)
+        add_correction(connection, ids[GUIDANCE], "cio_survey", True, "editor", NOW)
+        add_correction(connection, ids[GUIDANCE], "cio_survey", False, "chief", NOW)  # the later word counts
+    database.dispose()
+    runtime = Runtime.open(Settings(config(), None, url, None))
+    try:
+        [example] = runtime.label_corrections()
+    finally:
+        runtime.close()
+    assert example.document.title == GUIDANCE and example.labels == frozenset() and example.group == f"item-{ids[GUIDANCE]}"
+    specs = category_specs(config())
+    assert _model_file_name(specs, {}, [example]) != _model_file_name(specs, {})  # the cache never serves the old model
