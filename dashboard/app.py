@@ -59,6 +59,7 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = Sessions(settings.secret, options.session_ttl)
     app.state.login_limit = LoginLimit(options.login_attempts, options.login_window)
+    app.state.chart_cache = {}
     environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     environment.globals.update(template_globals(settings.config))
     app.state.templates = environment

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +17,7 @@ from monitor.jpdates import utcnow
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Session, Depends(signed_in)]
 CHART_DAYS = 14
+CHART_TTL = 60.0  # seconds
 
 
 def parse_day(value: str | None) -> date | None:
@@ -24,6 +26,20 @@ def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def daily(request: Request, by: Literal["source", "category"]) -> dict[str, list[int]]:
+    """Items per day for the charts, counted at most once a minute: counting a large store's
+    last two weeks costs more than the rest of a page."""
+    from monitor.store.overview import daily_counts
+
+    cache: dict[str, tuple[float, dict[str, list[int]]]] = request.app.state.chart_cache
+    counted_at, counts = cache.get(by, (0.0, {}))
+    if time.monotonic() - counted_at > CHART_TTL:
+        with request.app.state.settings.store.read() as connection:
+            counts = daily_counts(connection, utcnow(), CHART_DAYS, by)
+        cache[by] = (time.monotonic(), counts)
+    return counts
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -37,7 +53,6 @@ def items_page(
     until: str = "",
     page: int = 1,
 ) -> Response:
-    from monitor.store.overview import daily_counts
     from monitor.store.search import find_items
 
     settings = request.app.state.settings
@@ -46,8 +61,7 @@ def items_page(
     wanted = item_filter(q, category, source, parse_day(since), parse_day(until))
     with settings.store.read() as connection:
         items, more = find_items(connection, wanted, offset=(page - 1) * size, limit=size)
-    with settings.store.read() as connection:
-        chart = daily_counts(connection, utcnow(), CHART_DAYS, "category")
+    chart = daily(request, "category")
     query = {"q": q, "category": category, "source": source, "since": since, "until": until}
     return render(
         request, "items.html", items=items, more=more, page=page, query=query, chart=chart,
@@ -58,14 +72,10 @@ def items_page(
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, _viewer: Viewer) -> Response:
     from monitor.store import source_rows
-    from monitor.store.overview import daily_counts
 
-    store = request.app.state.settings.store
-    with store.read() as connection:
+    with request.app.state.settings.store.read() as connection:
         sources = source_rows(connection)
-    with store.read() as connection:
-        daily = daily_counts(connection, utcnow(), CHART_DAYS, "source")
-    return render(request, "sources.html", sources=sources, daily=daily)
+    return render(request, "sources.html", sources=sources, daily=daily(request, "source"))
 
 
 @router.get("/outbox", response_class=HTMLResponse)

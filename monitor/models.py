@@ -61,6 +61,8 @@ class ItemRow(SQLModel, table=True):
     """One press release or article, identified by its canonical URL."""
 
     __tablename__ = "item"
+    # A source's items newest first (the dashboard's filter by source) without sorting them all.
+    __table_args__ = (Index("ix_item_source_first_seen", "source_id", "first_seen_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(unique=True)

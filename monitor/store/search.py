@@ -72,7 +72,9 @@ def find_items(
 def _conditions(wanted: ItemFilter) -> list[Any]:
     conditions: list[Any] = []
     if wanted.category:
-        conditions.append(ITEM.c.id.in_(select(ITEM_LABEL.c.item_id).where(ITEM_LABEL.c.category == wanted.category)))
+        # EXISTS, not IN: the newest items are read in index order until a page is full.
+        labelled = select(ITEM_LABEL.c.item_id).where(ITEM_LABEL.c.item_id == ITEM.c.id, ITEM_LABEL.c.category == wanted.category)
+        conditions.append(labelled.exists())
     if wanted.source_id:
         conditions.append(ITEM.c.source_id == wanted.source_id)
     if wanted.since is not None:

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_label_correction_item_id"), "label_correction", ["item_id"], unique=False)
+    op.create_index("ix_item_source_first_seen", "item", ["source_id", "first_seen_at"], unique=False)
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         for statement in _SQLITE_SEARCH:
@@ -86,6 +87,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS item_search")
     else:
         op.execute("DROP INDEX IF EXISTS ix_item_search_text")
+    op.drop_index("ix_item_source_first_seen", table_name="item")
     op.drop_index(op.f("ix_label_correction_item_id"), table_name="label_correction")
     op.drop_table("label_correction")
     op.drop_table("dashboard_user")
