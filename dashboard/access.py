@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
 from dashboard.app import NotSignedIn
@@ -22,6 +22,8 @@ from dashboard.auth import Session, password_matches
 from monitor.store.people import find_user
 
 _MAX_FORM_BYTES = 16_384
+# A row's number in a path: the database's integer columns hold no more (a larger one is a 422, not a 500).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def signed_in(request: Request) -> Session:

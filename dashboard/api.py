@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from dashboard.access import api_editor, api_user
+from dashboard.access import RowId, api_editor, api_user
 from dashboard.auth import Session
 from dashboard.item_pages import item_with_corrections, save_correction
 from dashboard.search import item_filter
@@ -100,7 +100,7 @@ def list_items(
 
 
 @router.get("/items/{item_id}", response_model=ItemDetail, responses={404: {"description": "No such item"}})
-def get_item(request: Request, item_id: int, _reader: Reader) -> dict[str, Any]:
+def get_item(request: Request, item_id: RowId, _reader: Reader) -> dict[str, Any]:
     item = item_with_corrections(request, item_id)
     return {**item, "corrections": [correction.model_dump() for correction in item["corrections"]]}
 
@@ -112,7 +112,7 @@ def get_item(request: Request, item_id: int, _reader: Reader) -> dict[str, Any]:
     responses={401: {"description": "Not signed in"}, 403: {"description": "Not an editor, or no CSRF token"},
                404: {"description": "No such item"}},
 )  # fmt: skip
-def correct_item(request: Request, item_id: int, correction: CorrectionRequest, editor: Editor) -> dict[str, Any]:
+def correct_item(request: Request, item_id: RowId, correction: CorrectionRequest, editor: Editor) -> dict[str, Any]:
     """Mark a label wrong (present false) or add a missing one (present true). Signed-in browsers
     send the session's CSRF token in X-CSRF-Token."""
     save_correction(request, item_id, correction.category, correction.present, editor.user or "")

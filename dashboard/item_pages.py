@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dashboard.access import editor_form, render, signed_in
+from dashboard.access import RowId, editor_form, render, signed_in
 from dashboard.auth import Session
 from monitor.jpdates import utcnow
 
@@ -41,12 +41,12 @@ def item_with_corrections(request: Request, item_id: int) -> dict[str, Any]:
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
-def item_page(request: Request, item_id: int, _viewer: Annotated[Session, Depends(signed_in)]) -> Response:
+def item_page(request: Request, item_id: RowId, _viewer: Annotated[Session, Depends(signed_in)]) -> Response:
     return render(request, "item.html", item=item_with_corrections(request, item_id))
 
 
 @router.post("/items/{item_id}/corrections")
-async def correct_label(request: Request, item_id: int, fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
+async def correct_label(request: Request, item_id: RowId, fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
     save_correction(request, item_id, fields.get("category", ""), fields.get("present") == "1", request.state.session.user)
     return RedirectResponse(f"/items/{item_id}#labels", status_code=303)
 

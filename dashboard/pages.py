@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dashboard.access import editor_form, form_of, render, signed_in
+from dashboard.access import RowId, editor_form, form_of, render, signed_in
 from dashboard.auth import Session, password_matches
 from dashboard.search import item_filter
 from monitor.jpdates import utcnow
@@ -90,7 +90,7 @@ def outbox_page(request: Request, _viewer: Viewer, state: str = "") -> Response:
 
 
 @router.post("/outbox/{row_id}/retry")
-async def outbox_retry(request: Request, row_id: int, _fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
+async def outbox_retry(request: Request, row_id: RowId, _fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
     from alerts import outbox
     from alerts.states import DEAD, FAILED, HELD
 
