@@ -2,9 +2,8 @@
 
 Pages want a signed-in session (else the login form). The API and the feeds take the session
 cookie too, or HTTP Basic credentials of a dashboard user (a feed reader, a script). A form post
-must carry the session's CSRF token; an API write, the token in X-CSRF-Token (or Basic
-credentials, which a browser never attaches to a cross-site request by itself... unless it cached
-them, so a write with Basic credentials must also be JSON, which no cross-site form can send).
+must carry the session's CSRF token; an API write, the token in X-CSRF-Token, or Basic credentials
+and a JSON body (a browser may replay cached Basic credentials, but no cross-site form sends JSON).
 """
 
 from __future__ import annotations

@@ -76,15 +76,17 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     async def _session_and_headers(request: Request, call_next: Any) -> Response:
         sessions: Sessions = app.state.sessions
         cookie = sessions.decode(request.cookies.get(COOKIE))
-        session = cookie or sessions.new()
+        own = cookie or sessions.new()
+        session = own
         if options.trusted_header and (proxied := request.headers.get(options.trusted_header)):
-            session = Session(session.csrf, proxied, _role_of(settings.store, proxied), session.expires)
+            # For this request only: the proxy names the user again on each; the cookie never keeps it.
+            session = Session(own.csrf, proxied, _role_of(settings.store, proxied), own.expires)
         request.state.session = session
         response: Response = await call_next(request)
         issued: Session | None = getattr(request.state, "issued", None)
         if issued is not None or cookie is None:
             response.set_cookie(
-                COOKIE, sessions.encode(issued or session), max_age=int(sessions.ttl), httponly=True,
+                COOKIE, sessions.encode(issued or own), max_age=int(sessions.ttl), httponly=True,
                 secure=options.secure_cookies, samesite="strict", path="/",
             )  # fmt: skip
         response.headers.update(_HEADERS)

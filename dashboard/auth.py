@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-ROLES = ("viewer", "editor")
+_MAX_TRACKED = 10_000  # keys of failed logins kept before expired ones are dropped
 COOKIE = "regwatch_session"
 _HASHER = PasswordHasher()
 # Checked against when the user is unknown, so an unknown name costs as long as a wrong password.
@@ -106,6 +106,9 @@ class LoginLimit:
         return len(failures) >= self._attempts
 
     def failed(self, key: str) -> None:
+        if len(self._failures) >= _MAX_TRACKED:  # many names tried: forget those whose window has passed
+            cutoff = time.monotonic() - self._window
+            self._failures = {k: times for k, times in self._failures.items() if times and times[-1] > cutoff}
         self._failures.setdefault(key, deque()).append(time.monotonic())
 
     def succeeded(self, key: str) -> None:

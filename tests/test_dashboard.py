@@ -220,3 +220,17 @@ def test_label_corrections_become_training_examples_and_a_model_of_their_own(tmp
     assert example.document.title == GUIDANCE and example.labels == frozenset() and example.group == f"item-{ids[GUIDANCE]}"
     specs = category_specs(config())
     assert _model_file_name(specs, {}, [example]) != _model_file_name(specs, {})  # the cache never serves the old model
+
+
+def test_behind_an_authenticating_proxy_its_header_names_the_user(tmp_path):
+    from monitor.config.schema import DashboardConfig
+
+    database, ids = seeded_store(f"sqlite:///{tmp_path / 'regwatch.db'}")
+    proxied = config().model_copy(update={"dashboard": DashboardConfig(trusted_header="X-Forwarded-User")})
+    with TestClient(create_app(DashboardSettings(database, proxied, b"proxy-test" * 3)), base_url="https://testserver") as client:
+        item = f"/items/{ids[GUIDANCE]}"
+        assert "誤りとして報告" in client.get(item, headers={"X-Forwarded-User": "editor"}).text  # the role of that user
+        page = client.get(item, headers={"X-Forwarded-User": "someone"})
+        assert page.status_code == 200 and "someone（閲覧者）" in page.text and "誤りとして報告" not in page.text
+        assert client.get(item, follow_redirects=False).status_code == 303
+    database.dispose()
