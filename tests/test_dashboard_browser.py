@@ -72,6 +72,17 @@ def shot(driver, name: str, docs: bool = True) -> None:
         shutil.copyfile(target, DOCS / f"{name}.png")
 
 
+def click_and_load(driver, css: str | None = None, link: str | None = None) -> None:
+    """Click what navigates, and wait until the next page has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(*((By.LINK_TEXT, link) if link else (By.CSS_SELECTOR, css))).click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+
 def test_an_editor_finds_an_item_marks_its_label_wrong_and_signs_out(served, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -82,28 +93,34 @@ def test_an_editor_finds_an_item_marks_its_label_wrong_and_signs_out(served, bro
     shot(driver, "login")
     driver.find_element(By.NAME, "name").send_keys("editor")
     driver.find_element(By.NAME, "password").send_keys(PASSWORDS["editor"])
-    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+    click_and_load(driver, "form.login button")
     assert "記事一覧" in driver.title
     Select(driver.find_element(By.NAME, "category")).select_by_value("guidance_notice")
-    driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    click_and_load(driver, "form.filters button")
     assert [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".items .title")] == [GUIDANCE]
     box = driver.find_element(By.NAME, "q")
     Select(driver.find_element(By.NAME, "category")).select_by_value("")
     box.clear()
     box.send_keys("行政指導")
-    driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    click_and_load(driver, "form.filters button")
     assert [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".items .title")] == [GUIDANCE]
     shot(driver, "items")
-    driver.find_element(By.LINK_TEXT, GUIDANCE).click()
+    driver.set_window_size(390, 844)  # a phone: one column, nothing wider than the screen
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "dashboard-items-phone.png"))
+    shutil.copyfile(ARTIFACTS / "dashboard-items-phone.png", DOCS / "items-phone.png")
+    driver.set_window_size(1000, 1400)
+    click_and_load(driver, link=GUIDANCE)
     assert driver.find_element(By.TAG_NAME, "h1").text == GUIDANCE
-    driver.find_element(By.CSS_SELECTOR, "button.wrong").click()
+    click_and_load(driver, "button.wrong")
     assert "「行政指導・命令」を誤りと報告" in driver.find_element(By.CSS_SELECTOR, ".history").text
     shot(driver, "item")
     driver.get(f"{served}/sources")
     shot(driver, "sources")
     driver.get(f"{served}/outbox")
     shot(driver, "outbox")
-    driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    click_and_load(driver, "form.logout button")
     assert driver.current_url == f"{served}/login"
     driver.get(served)
     assert driver.current_url.startswith(f"{served}/login")
