@@ -62,3 +62,29 @@ def test_an_editor_added_on_the_command_line_corrects_a_label_and_the_export_sho
     exported = json.loads(line)
     assert exported["title"] == GUIDANCE and exported["labels"] == [] and exported["predicted"] == ["guidance_notice"]
     assert [(c["category"], c["present"], c["author"]) for c in exported["corrections"]] == [("guidance_notice", False, "chief")]
+
+
+def test_the_service_serves_the_dashboard_alongside_when_configured(tmp_path):
+    from monitor.cli.dashboard import dashboard_alongside
+    from monitor.config import Settings
+    from monitor.config.schema import DashboardConfig
+    from monitor.runtime import Runtime
+    from tests.dashboard_data import config
+
+    port = free_port()
+    settings = config().model_copy(update={"dashboard": DashboardConfig(port=port, with_run=True)})
+    runtime = Runtime.open(Settings(settings, None, f"sqlite:///{tmp_path / 'regwatch.db'}", None))
+    try:
+        with dashboard_alongside(runtime):
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    assert httpx.get(f"http://127.0.0.1:{port}/login", timeout=1.0).status_code == 200
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "the dashboard never answered"
+                    time.sleep(0.1)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/login", timeout=1.0)
+    finally:
+        runtime.close()

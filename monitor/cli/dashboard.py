@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.cli.app import CliError, Context, main, pass_context
+
+if TYPE_CHECKING:
+    from monitor.runtime import Runtime
 
 
 @main.command()
@@ -17,20 +24,41 @@ from monitor.cli.app import CliError, Context, main, pass_context
 @pass_context
 def serve(context: Context, host: str | None, port: int | None) -> None:
     """Serve the web dashboard, its JSON API and Atom feeds (sessions signed with $REGWATCH_DASHBOARD_SECRET)."""
+    with context.runtime() as runtime:
+        _server(runtime, host, port).run()
+
+
+def _server(runtime: Runtime, host: str | None = None, port: int | None = None) -> Any:
     import uvicorn
 
     from dashboard import DashboardSettings, create_app
 
-    with context.runtime() as runtime:
-        options = runtime.settings.config.dashboard
-        settings = DashboardSettings.with_secret(
-            runtime.store, runtime.settings.config, os.environ.get("REGWATCH_DASHBOARD_SECRET")
-        )
-        # Logging stays regwatch's own (logs.configure): uvicorn's would replace it.
-        uvicorn.run(
-            create_app(settings), host=host or options.host, port=options.port if port is None else port,
-            log_config=None, access_log=False, server_header=False,
-        )  # fmt: skip
+    options = runtime.settings.config.dashboard
+    secret = os.environ.get("REGWATCH_DASHBOARD_SECRET")
+    settings = DashboardSettings.with_secret(runtime.store, runtime.settings.config, secret)
+    # Logging stays regwatch's own (logs.configure): uvicorn's would replace it.
+    config = uvicorn.Config(
+        create_app(settings), host=host or options.host, port=options.port if port is None else port,
+        log_config=None, access_log=False, server_header=False,
+    )  # fmt: skip
+    return uvicorn.Server(config)
+
+
+@contextmanager
+def dashboard_alongside(runtime: Runtime) -> Iterator[None]:
+    """The dashboard in a thread of ``regwatch run`` while it runs, when [dashboard] with_run says so."""
+    if not runtime.settings.config.dashboard.with_run:
+        yield
+        return
+    server = _server(runtime)
+    # Off the main thread, uvicorn installs no signal handlers: the service's own stop it.
+    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @main.group("users")

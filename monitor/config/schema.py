@@ -128,6 +128,7 @@ class DashboardConfig(_Section):
     login_window: Annotated[Seconds, within(1, DAY)] = 300.0
     page_size: int = Field(50, ge=1, le=500)
     trusted_header: str = ""
+    with_run: bool = False
 
 
 class LoggingConfig(_Section):
