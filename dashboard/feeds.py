@@ -68,10 +68,12 @@ def atom(items: list[dict[str, Any]], feed_id: str, title: str, self_url: str, b
         _text(entry, "updated", _stamp(_updated(item)))
         if item["published_at"]:
             _text(entry, "published", _stamp(item["published_at"]))
+        page = f"{base}/items/{item['id']}"
         link = web_link(item["link"])
+        # An entry without content needs an alternate link: the item's page here when its own is not http(s).
+        ElementTree.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=link or page)
         if link:
-            ElementTree.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=link)
-        ElementTree.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=f"{base}/items/{item['id']}", type="text/html")
+            ElementTree.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=page, type="text/html")
         for label in item["labels"]:
             ElementTree.SubElement(entry, f"{{{ATOM}}}category", term=label, label=category_label(label))
         if item["lead"]:

@@ -157,9 +157,27 @@ def test_an_editor_retries_a_dead_alert_from_the_outbox_page(sqlite_dashboard):
     assert "送信待ち" in client.get("/outbox", params={"state": "pending"}).text
 
 
+def assert_valid_atom(document: bytes) -> None:
+    """RFC 4287's requirements (what its RELAX NG schema checks of a feed like ours): a feed and each
+    entry have one id (an IRI), title and updated (RFC 3339), the feed an author, an entry a link."""
+    from xml.etree import ElementTree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ElementTree.fromstring(document)
+    assert feed.tag == f"{atom}feed" and feed.find(f"{atom}author/{atom}name") is not None
+    for element in (feed, *feed.findall(f"{atom}entry")):
+        for required in ("id", "title", "updated"):
+            assert len(element.findall(f"{atom}{required}")) == 1, (element.tag, required)
+        assert re.fullmatch(r"[a-z][a-z0-9+.-]*:\S+", element.findtext(f"{atom}id"))
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", element.findtext(f"{atom}updated"))
+    for entry in feed.findall(f"{atom}entry"):
+        assert entry.find(f"{atom}link[@rel='alternate']") is not None
+
+
 def test_atom_feeds_per_category_and_source_parse_with_stable_ids(sqlite_dashboard):
     client, ids = sqlite_dashboard
     auth = ("viewer", PASSWORDS["viewer"])  # a feed reader sends Basic credentials
+    assert_valid_atom(client.get("/feeds/category/guidance_notice.atom", auth=auth).content)
     feed = feedparser.parse(client.get("/feeds/category/guidance_notice.atom", auth=auth).content)
     assert not feed.bozo and feed.version == "atom10"
     [entry] = feed.entries
@@ -170,6 +188,7 @@ def test_atom_feeds_per_category_and_source_parse_with_stable_ids(sqlite_dashboa
     assert again.entries[0].id == entry.id
     by_source = feedparser.parse(client.get("/feeds/source/nhk-politics.atom", auth=auth).content)
     assert [e.title for e in by_source.entries] == ["議員の政治団体が寄付を返金"]
+    assert_valid_atom(client.get("/feeds/source/nhk-society.atom", auth=auth).content)
     assert client.get("/feeds/category/nothing.atom", auth=auth).status_code == 404
     assert client.get("/feeds/source/nhk-politics.atom", auth=("viewer", "wrong")).status_code == 401
 
