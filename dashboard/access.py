@@ -87,10 +87,12 @@ async def editor_form(request: Request) -> dict[str, str]:
     return fields
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
     environment = request.app.state.templates
     page = environment.get_template(template).render(request=request, session=request.state.session, **context)
-    return HTMLResponse(page, status_code=status)
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboard.auth import COOKIE, LoginLimit, Session, Sessions
 from dashboard.views import template_globals
@@ -20,6 +22,9 @@ from monitor.store import Store
 
 HERE = Path(__file__).parent
 CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+_ERROR_HEADINGS = {
+    403: "この操作はできません", 404: "見つかりません", 413: "送信内容が大きすぎます", 429: "しばらくお待ちください",
+}  # fmt: skip
 _HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -71,6 +76,16 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     async def _to_login(request: Request, _exc: NotSignedIn) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{_query(next=target)}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _error_page(request: Request, exc: StarletteHTTPException) -> Response:
+        # The API and the feeds answer in JSON; a person at a page gets a page.
+        if request.url.path.startswith(("/api/", "/feeds/")) or not hasattr(request.state, "session"):
+            return await http_exception_handler(request, exc)
+        from dashboard.access import render
+
+        heading = _ERROR_HEADINGS.get(exc.status_code, "エラーが発生しました")
+        return render(request, "error.html", status=exc.status_code, heading=heading, detail=str(exc.detail), headers=exc.headers)
 
     @app.middleware("http")
     async def _session_and_headers(request: Request, call_next: Any) -> Response:

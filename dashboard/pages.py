@@ -51,20 +51,20 @@ def items_page(
     source: str = "",
     since: str = "",
     until: str = "",
-    page: int = 1,
+    page: str = "1",
 ) -> Response:
     from monitor.store.search import find_items
 
     settings = request.app.state.settings
     size = settings.config.dashboard.page_size
-    page = max(1, min(page, 10_000))
+    number = max(1, min(int(page) if page.isdigit() else 1, 10_000))  # a page of a form: lenient, like its dates
     wanted = item_filter(q, category, source, parse_day(since), parse_day(until))
     with settings.store.read() as connection:
-        items, more = find_items(connection, wanted, offset=(page - 1) * size, limit=size)
+        items, more = find_items(connection, wanted, offset=(number - 1) * size, limit=size)
     chart = daily(request, "category")
     query = {"q": q, "category": category, "source": source, "since": since, "until": until}
     return render(
-        request, "items.html", items=items, more=more, page=page, query=query, chart=chart,
+        request, "items.html", items=items, more=more, page=number, query=query, chart=chart,
         chart_max=max((max(counts) for counts in chart.values()), default=0),
     )  # fmt: skip
 

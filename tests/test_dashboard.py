@@ -56,7 +56,10 @@ def test_search_finds_a_company_by_any_of_its_names_and_filters_combine(dashboar
     assert titles(client.get("/", params={"q": "100%"}).text) == []
     assert titles(client.get("/", params={"category": "cio_survey"}).text) == ["自治体におけるCIO任命状況の調査結果"]
     assert titles(client.get("/", params={"source": "nhk-society"}).text) == ["各地で大雪の見込み"]
-    assert titles(client.get("/", params={"since": "2026-12-01", "until": "2026-12-01", "q": "寄付", "page": "x"}).text) == []
+    one_day = {"since": "2026-12-01", "until": "2026-12-01", "q": "寄付", "page": "x"}  # first seen 09:00 JST that day
+    assert titles(client.get("/", params=one_day).text) == ["議員の政治団体が寄付を返金"]
+    assert titles(client.get("/", params={**one_day, "since": "2026-12-02", "until": ""}).text) == []
+    assert titles(client.get("/", params={**one_day, "since": "", "until": "2026-11-30"}).text) == []
     everything = titles(client.get("/", params={"since": "", "until": "bad"}).text)
     assert everything[0] == GUIDANCE and len(everything) == 4  # newest first; malformed dates filter nothing
 
@@ -70,7 +73,9 @@ def test_item_page_shows_facts_versions_side_by_side_deliveries_and_escapes_scra
     assert diff.groups() == ("期限は12月20日です。", "期限は12月25日です。")
     assert "送信済み" in page and "送信失敗" in page
     assert "誤りとして報告" not in page  # a viewer corrects nothing
-    assert client.get("/items/999999").status_code == 404
+    missing = client.get("/items/999999")
+    assert missing.status_code == 404 and "見つかりません" in missing.text and "記事一覧へ戻る" in missing.text
+    assert client.get("/api/items/999999").json() == {"detail": "no such item"}
 
 
 def test_an_editor_marks_a_label_wrong_and_adds_one_and_the_item_says_who_and_when(dashboard):
