@@ -48,10 +48,15 @@ def find_items(
     query = select(*_LISTED)
     order: list[Any] = []
     long_terms = [term for term in wanted.text if all(len(alternative) >= _TRIGRAM for alternative in term)]
+    conditions = _conditions(wanted)
     if long_terms and connection.dialect.name == "sqlite":
-        joined = joined.join(_FTS, _FTS.c.rowid == ITEM.c.id)
-        query = query.where(literal_column("item_search").op("MATCH")(_fts_query(long_terms)))
-        order.append(_FTS.c.rank)
+        matching = select(_FTS.c.rowid, _FTS.c.rank).where(literal_column("item_search").op("MATCH")(_fts_query(long_terms)))
+        if len(long_terms) == len(wanted.text) and not conditions:
+            # Nothing else filters: FTS5 picks the best pages itself, without joining every match first.
+            matching = matching.order_by(_FTS.c.rank).limit(offset + limit + 1)
+        hits = matching.subquery("hits")
+        joined = joined.join(hits, hits.c.rowid == ITEM.c.id)
+        order.append(hits.c.rank)
     elif long_terms:
         query = query.where(*(or_(*(_PG_TEXT.ilike(_like(a), escape="\\") for a in term)) for term in long_terms))
         first = long_terms[0]
@@ -61,7 +66,7 @@ def find_items(
             query = query.where(
                 or_(*(or_(ITEM.c.title.contains(a, autoescape=True), ITEM.c.body.contains(a, autoescape=True)) for a in term))
             )
-    query = query.select_from(joined).where(*_conditions(wanted))
+    query = query.select_from(joined).where(*conditions)
     rows = connection.execute(
         query.order_by(*order, ITEM.c.first_seen_at.desc(), ITEM.c.id.desc()).offset(offset).limit(limit + 1)
     ).all()
