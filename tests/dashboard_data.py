@@ -3,6 +3,7 @@ dead-lettered alert; and the dashboard's users. Shared by the dashboard's tests 
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -38,11 +39,17 @@ def item_row(index: int, source_id: str, title: str, body: str, first_seen: date
     }  # fmt: skip
 
 
+@functools.cache
+def password_hashes() -> dict[str, str]:
+    """Hashed once per process: argon2 is slow on purpose."""
+    from dashboard.auth import hash_password
+
+    return {role: hash_password(password) for role, password in PASSWORDS.items()}
+
+
 def seeded_store(url: str) -> tuple[store.Store, dict[str, int]]:
     """The store at ``url`` with ITEMS (newest first), an update of the first, its alert, a dead
     alert, and a viewer and an editor; returns it and title → item id."""
-    from dashboard.auth import hash_password
-
     database = store.Store(url)
     database.upgrade()
     sources = {spec.id: spec for spec in config().sources}
@@ -71,6 +78,6 @@ def seeded_store(url: str) -> tuple[store.Store, dict[str, int]]:
              "sent_at": NOW if state == "sent" else None, "last_error": error, "payload": {"title": GUIDANCE}, "created_at": NOW}
             for kind, state, error in alerts
         ])  # fmt: skip
-        for role, password in PASSWORDS.items():
-            save_user(c, role, hash_password(password), role, NOW)
+        for role, password_hash in password_hashes().items():
+            save_user(c, role, password_hash, role, NOW)
     return database, by_title

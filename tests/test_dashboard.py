@@ -181,21 +181,23 @@ def assert_valid_atom(document: bytes) -> None:
 
 def test_atom_feeds_per_category_and_source_parse_with_stable_ids(sqlite_dashboard):
     client, ids = sqlite_dashboard
-    auth = ("viewer", PASSWORDS["viewer"])  # a feed reader sends Basic credentials
-    assert_valid_atom(client.get("/feeds/category/guidance_notice.atom", auth=auth).content)
-    feed = feedparser.parse(client.get("/feeds/category/guidance_notice.atom", auth=auth).content)
+    # A feed reader sends Basic credentials (each costs a password check: once right, once wrong).
+    assert client.get("/feeds/source/nhk-politics.atom", auth=("viewer", "wrong")).status_code == 401
+    first = client.get("/feeds/category/guidance_notice.atom", auth=("viewer", PASSWORDS["viewer"])).content
+    assert_valid_atom(first)
+    log_in(client, "viewer")
+    feed = feedparser.parse(first)
     assert not feed.bozo and feed.version == "atom10"
     [entry] = feed.entries
     assert entry.id == f"tag:regwatch,2026:item/{ids[GUIDANCE]}" and entry.title == GUIDANCE
     assert entry.updated == "2026-12-01T01:00:00Z" and feed.feed.updated == entry.updated
     assert entry.link == "https://www.example.jp/news/0.html"
-    again = feedparser.parse(client.get("/feeds/category/guidance_notice.atom", auth=auth).content)
+    again = feedparser.parse(client.get("/feeds/category/guidance_notice.atom").content)
     assert again.entries[0].id == entry.id
-    by_source = feedparser.parse(client.get("/feeds/source/nhk-politics.atom", auth=auth).content)
+    by_source = feedparser.parse(client.get("/feeds/source/nhk-politics.atom").content)
     assert [e.title for e in by_source.entries] == ["議員の政治団体が寄付を返金"]
-    assert_valid_atom(client.get("/feeds/source/nhk-society.atom", auth=auth).content)
-    assert client.get("/feeds/category/nothing.atom", auth=auth).status_code == 404
-    assert client.get("/feeds/source/nhk-politics.atom", auth=("viewer", "wrong")).status_code == 401
+    assert_valid_atom(client.get("/feeds/source/nhk-society.atom").content)
+    assert client.get("/feeds/category/nothing.atom").status_code == 404
 
 
 def test_pages_show_sources_with_their_state(sqlite_dashboard):
