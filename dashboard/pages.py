@@ -71,10 +71,13 @@ def items_page(
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, _viewer: Viewer) -> Response:
-    from monitor.store import source_rows
+    from monitor.cli.sources import source_state
+    from monitor.store import detail_failures, source_rows
 
     with request.app.state.settings.store.read() as connection:
-        sources = source_rows(connection)
+        rows = source_rows(connection)
+        failing_details = detail_failures(connection)
+    sources = [(row, *source_state(row, *failing_details.get(row.id, (0, None)))) for row in rows]
     return render(request, "sources.html", sources=sources, daily=daily(request, "source"))
 
 

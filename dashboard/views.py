@@ -14,7 +14,11 @@ from monitor.jpdates import JST, format_jst
 STATE_LABELS = {
     "pending": "送信待ち", "sending": "送信中", "sent": "送信済み", "failed": "再試行待ち", "dead": "送信失敗", "held": "保留",
 }  # fmt: skip
-HEALTH_LABELS = {"ok": "正常", "broken": "異常"}
+# The states of `regwatch sources` (monitor.cli.sources.source_state).
+SOURCE_STATES = {
+    "new": "未取得", "never-ok": "未成功", "ok": "正常", "degraded": "一部失敗", "failing": "失敗中", "broken": "異常",
+    "disabled": "停止中",
+}  # fmt: skip
 
 
 def template_globals(config: Config) -> dict[str, Any]:
@@ -33,7 +37,7 @@ def template_globals(config: Config) -> dict[str, Any]:
         "change_field": lambda field: CHANGE_FIELDS.get(field, field),
         "side_by_side": side_by_side,
         "state_label": lambda state: STATE_LABELS.get(state, state),
-        "health_label": lambda health: HEALTH_LABELS.get(health, health),
+        "source_state_label": lambda state: SOURCE_STATES.get(state, state),
     }
 
 

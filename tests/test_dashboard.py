@@ -205,6 +205,7 @@ def test_pages_show_sources_with_their_state(sqlite_dashboard):
     log_in(client, "viewer")
     page = client.get("/sources").text
     assert "総務省 報道資料" in page and "/feeds/source/mic-press.atom" in page
+    assert "未取得" in page and "not polled yet" in page  # the seeded sources were never polled
 
 
 def test_items_per_day_are_counted_by_jst_day_on_both_databases(database_url):
