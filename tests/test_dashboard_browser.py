@@ -1,9 +1,11 @@
 """The dashboard in a real headless Chromium (Selenium and Debian's chromedriver): sign in, filter
 by category, search 行政指導, open an item, mark a label wrong, sign out. Screenshots of each step
-go to the test artifacts; docs/dashboard/ keeps one of each page for the README."""
+go to the test artifacts; with REGWATCH_UPDATE_DOCS=1 they also replace the README's, one of each
+page in docs/dashboard/ (a test run leaves the checkout as it was)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -61,13 +63,15 @@ def browser() -> Iterator[object]:
     driver.quit()
 
 
-def shot(driver, name: str, docs: bool = True) -> None:
+def shot(driver, name: str, *, fit: bool = True) -> None:
+    """The page as ARTIFACTS/dashboard-NAME.png (the window grown to the page when ``fit``)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1000, min(max(height, 600), 2400))
+    if fit:
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1000, min(max(height, 600), 2400))
     target = ARTIFACTS / f"dashboard-{name}.png"
     driver.save_screenshot(str(target))
-    if docs:
+    if os.environ.get("REGWATCH_UPDATE_DOCS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target, DOCS / f"{name}.png")
 
@@ -107,9 +111,7 @@ def test_an_editor_finds_an_item_marks_its_label_wrong_and_signs_out(served, bro
     shot(driver, "items")
     driver.set_window_size(390, 844)  # a phone: one column, nothing wider than the screen
     assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / "dashboard-items-phone.png"))
-    shutil.copyfile(ARTIFACTS / "dashboard-items-phone.png", DOCS / "items-phone.png")
+    shot(driver, "items-phone", fit=False)
     driver.set_window_size(1000, 1400)
     click_and_load(driver, link=GUIDANCE)
     assert driver.find_element(By.TAG_NAME, "h1").text == GUIDANCE
