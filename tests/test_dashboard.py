@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dashboard import DashboardSettings, create_app
-from tests.dashboard_data import GUIDANCE, PASSWORDS, config, seeded_store
+from dashboard.search import item_filter
+from tests.dashboard_data import GUIDANCE, NOW, PASSWORDS, config, seeded_store
 
 
 @pytest.fixture
@@ -212,7 +213,6 @@ def test_items_per_day_are_counted_by_jst_day_on_both_databases(database_url):
     from datetime import timedelta
 
     from monitor.store.overview import daily_counts
-    from tests.dashboard_data import NOW
 
     database, _ids = seeded_store(database_url)
     with database.read() as connection:
@@ -230,7 +230,6 @@ def test_label_corrections_become_training_examples_and_a_model_of_their_own(tmp
     from monitor.config import Settings
     from monitor.runtime import Runtime
     from monitor.store.people import add_correction
-    from tests.dashboard_data import NOW
 
     url = f"sqlite:///{tmp_path / 'regwatch.db'}"
     database, ids = seeded_store(url)
@@ -260,4 +259,23 @@ def test_behind_an_authenticating_proxy_its_header_names_the_user(tmp_path):
         page = client.get(item, headers={"X-Forwarded-User": "someone"})
         assert page.status_code == 200 and "someone（閲覧者）" in page.text and "誤りとして報告" not in page.text
         assert client.get(item, follow_redirects=False).status_code == 303
+    database.dispose()
+
+
+def test_search_follows_an_items_new_text_on_both_databases(database_url):
+    from monitor import store
+    from monitor.store.search import find_items
+    from tests.dashboard_data import item_row
+
+    database, ids = seeded_store(database_url)
+    with database.begin() as connection:
+        store.update_items(connection, [{"item_id": ids[GUIDANCE], "title": "業務改善命令の発出について", "body": "訂正版"}])
+        added = store.insert_items(
+            connection, [item_row(50, "mic-news", "電波利用料の見直し", "西日本電信電話の意見を含む", NOW)]
+        )
+    with database.read() as connection:
+        found = [item["id"] for item in find_items(connection, item_filter("西日本電信電話", "", "", None, None))[0]]
+    with database.read() as connection:
+        renamed = [item["id"] for item in find_items(connection, item_filter("業務改善命令", "", "", None, None))[0]]
+    assert found == list(added.values()) and renamed == [ids[GUIDANCE]]  # the old text no longer matches
     database.dispose()
