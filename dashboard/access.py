@@ -39,16 +39,15 @@ def api_user(request: Request) -> Session:
     credentials = _basic_credentials(request)
     if credentials is not None:
         name, password = credentials
-        limit = request.app.state.login_limit
-        key = f"{name}\n{request.client.host if request.client else ''}"
-        if limit.blocked(key):
+        limit, address = request.app.state.login_limit, client_address(request)
+        if limit.blocked(name, address):
             raise HTTPException(429, "too many failed logins; try again later")
         with request.app.state.settings.store.read() as connection:
             user = find_user(connection, name)
         if password_matches(user.password_hash if user else None, password) and user is not None:
             request.state.basic = True
             return Session(session.csrf, user.name, user.role)
-        limit.failed(key)
+        limit.failed(name, address)
     raise HTTPException(
         401, "sign in, or send the credentials of a dashboard user", headers={"WWW-Authenticate": 'Basic realm="regwatch"'}
     )
@@ -93,6 +92,10 @@ def render(
     environment = request.app.state.templates
     page = environment.get_template(template).render(request=request, session=request.state.session, **context)
     return HTMLResponse(page, status_code=status, headers=headers)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:

@@ -90,7 +90,28 @@ class Sessions:
 
 
 class LoginLimit:
-    """At most ``attempts`` failed logins per key (user name and address) within ``window`` seconds."""
+    """At most ``attempts`` failed logins per user name and address within ``window`` seconds, and
+    ADDRESS_FACTOR times as many per address (one guessing through many names)."""
+
+    ADDRESS_FACTOR = 4
+
+    def __init__(self, attempts: int, window: float) -> None:
+        self._by_name = _Failures(attempts, window)
+        self._by_address = _Failures(attempts * self.ADDRESS_FACTOR, window)
+
+    def blocked(self, name: str, address: str) -> bool:
+        return self._by_name.blocked(f"{name}\n{address}") or self._by_address.blocked(address)
+
+    def failed(self, name: str, address: str) -> None:
+        self._by_name.failed(f"{name}\n{address}")
+        self._by_address.failed(address)
+
+    def succeeded(self, name: str, address: str) -> None:
+        self._by_name.succeeded(f"{name}\n{address}")
+
+
+class _Failures:
+    """Failures per key within a sliding window."""
 
     def __init__(self, attempts: int, window: float) -> None:
         self._attempts = attempts

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dashboard.access import RowId, editor_form, form_of, render, signed_in
+from dashboard.access import RowId, client_address, editor_form, form_of, render, signed_in
 from dashboard.auth import Session, password_matches
 from dashboard.search import item_filter
 from monitor.jpdates import utcnow
@@ -112,17 +112,16 @@ async def login(request: Request, fields: Annotated[dict[str, str], Depends(form
     from monitor.store.people import find_user
 
     name, password, target = fields.get("name", "").strip(), fields.get("password", ""), _local(fields.get("next", "/"))
-    limit = request.app.state.login_limit
-    key = f"{name}\n{request.client.host if request.client else ''}"
-    if limit.blocked(key):
+    limit, address = request.app.state.login_limit, client_address(request)
+    if limit.blocked(name, address):
         error = "ログインの失敗が続いたため、しばらくお待ちください。"
         return render(request, "login.html", status=429, next=target, error=error)
     with request.app.state.settings.store.read() as connection:
         user = find_user(connection, name)
     if not password_matches(user.password_hash if user else None, password) or user is None:
-        limit.failed(key)
+        limit.failed(name, address)
         return render(request, "login.html", status=401, next=target, error="ユーザー名またはパスワードが違います。")
-    limit.succeeded(key)
+    limit.succeeded(name, address)
     request.state.issued = request.app.state.sessions.new(user.name, user.role)
     return RedirectResponse(target, status_code=303)
 
