@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import click
 
-from monitor.cli.app import Context, main, pass_context
+from monitor.cli.app import CliError, Context, main, pass_context
 from monitor.config import parse_duration
 from monitor.jpdates import format_jst, parse_timestamp, utcnow
 
@@ -90,8 +90,12 @@ def train(context: Context, folds: int) -> None:
     from monitor.classification.crossval import frame_held_out
     from monitor.classification.model import examples_from_jsonl
 
-    with context.runtime() as runtime:
-        corrections = runtime.label_corrections()
+    try:
+        with context.runtime() as runtime:
+            corrections = runtime.label_corrections()
+    except CliError as exc:  # a model can still be trained from the corpus alone
+        click.echo(f"label corrections not read ({exc.message}); training on the corpus alone", err=True)
+        corrections = []
     config = context.settings().config
     classifier = load_classifier(config, rebuild=True, corrections=corrections)
     click.echo(f"model {classifier.name}: categories {', '.join(classifier.categories)}")
