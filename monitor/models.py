@@ -61,6 +61,8 @@ class ItemRow(SQLModel, table=True):
     """One press release or article, identified by its canonical URL."""
 
     __tablename__ = "item"
+    # A source's items newest first (the dashboard's filter by source) without sorting them all.
+    __table_args__ = (Index("ix_item_source_first_seen", "source_id", "first_seen_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(unique=True)
@@ -183,3 +185,34 @@ class DigestRow(SQLModel, table=True):
     sent_at: datetime | None = None
     last_error: str | None = None
     message_id: str | None = Field(default=None, max_length=255)
+
+
+class DashboardUserRow(SQLModel, table=True):
+    """A user of the dashboard: an argon2 hash of the password, and a role (viewer or editor)."""
+
+    __tablename__ = "dashboard_user"
+
+    name: str = Field(primary_key=True, max_length=64)
+    password_hash: str
+    role: str = Field(max_length=16)
+    created_at: datetime
+
+
+class LabelCorrectionRow(SQLModel, table=True):
+    """A person's word on one category of one item: ``present`` false marks the label wrong, true
+    adds a missing one. The newest correction of an item and category is the one that counts."""
+
+    __tablename__ = "label_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    category: str = Field(max_length=64)
+    present: bool
+    author: str = Field(max_length=64)
+    created_at: datetime
+
+
+def kept_by_migrations_only(name: str | None, type_: str, _parent_names: object = None) -> bool:
+    """False for the search index (an FTS5 table and its shadow tables on SQLite, an expression
+    index on PostgreSQL): migrations create it, no model describes it. Alembic's include_name."""
+    return not (name or "").startswith(("item_search", "ix_item_search"))

@@ -7,7 +7,7 @@ import os
 import socket
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from alerts.channels import build_channels
 from alerts.deliver import Deliverer
@@ -19,6 +19,9 @@ from monitor.items import Document
 from monitor.jpdates import utcnow
 from monitor.pipeline import Pipeline
 from monitor.sources import SourceSpec, resolve_all
+
+if TYPE_CHECKING:
+    from monitor.classification.model import Example
 
 
 @dataclass
@@ -40,8 +43,19 @@ class Runtime:
 
     @cached_property
     def classifier(self) -> Classifier:
-        """Loaded once per process (about half a second): every pipeline shares it."""
-        return load_classifier(self.settings.config)
+        """Loaded once per process (about half a second): every pipeline shares it. Label
+        corrections made in the dashboard are trained on with the corpus."""
+        return load_classifier(self.settings.config, corrections=self.label_corrections())
+
+    def label_corrections(self) -> list[Example]:
+        import json
+
+        from monitor.classification.model import examples_from_jsonl
+        from monitor.store.people import corrected_items, correction_record
+
+        with self.store.read() as connection:
+            items = corrected_items(connection)
+        return examples_from_jsonl(json.dumps(correction_record(item), ensure_ascii=False) for item in items)
 
     def ready(self) -> None:
         """Load what every poll needs, then freeze it out of the garbage collector's sight.

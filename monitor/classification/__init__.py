@@ -62,15 +62,18 @@ def corpus_embeddings() -> Path:
     return Path(str(resources.files("monitor.classification.corpus").joinpath("corpus.e5.npz")))
 
 
-def load_classifier(config: Config | None = None, *, rebuild: bool = False) -> TrainedClassifier:
+def load_classifier(
+    config: Config | None = None, *, rebuild: bool = False, corrections: Sequence[Example] = ()
+) -> TrainedClassifier:
     """The model for the configured categories: prebuilt (``REGWATCH_MODEL_DIR``, read-only, as an
-    image bakes it), else cached, else trained on the corpus (and cached)."""
+    image bakes it), else cached, else trained on the corpus (and cached). ``corrections``: stored
+    items as people labelled them in the dashboard, trained on beside the corpus."""
     from monitor.classification import model
     from monitor.classification.embeddings import Embedder
 
     specs = category_specs(config)
     extra_files = _example_files(specs)
-    name = _model_file_name(specs, extra_files)
+    name = _model_file_name(specs, extra_files, corrections)
     embedder = Embedder.with_store(corpus_embeddings())
     prebuilt = model.prebuilt_dir()
     for directory in () if rebuild else (prebuilt, model.cache_dir()):
@@ -84,7 +87,7 @@ def load_classifier(config: Config | None = None, *, rebuild: bool = False) -> T
         )
     path = model.cache_dir() / name
     logger.info("training the classifier (%d categories) into %s", len(specs), path)
-    trained = _train(specs, extra_files, embedder)
+    trained = _train(specs, extra_files, embedder, corrections)
     try:
         model.save(trained, path)
     except OSError as exc:  # a read-only cache costs a training at the next start, not this one
@@ -114,7 +117,7 @@ def _example_files(specs: list[CategorySpec]) -> dict[str, str]:
     return {spec.name: Path(spec.examples).read_text(encoding="utf-8") for spec in specs if spec.examples}
 
 
-def _model_file_name(specs: list[CategorySpec], extra_files: dict[str, str]) -> str:
+def _model_file_name(specs: list[CategorySpec], extra_files: dict[str, str], corrections: Sequence[Example] = ()) -> str:
     """Named by everything the model is trained from: a change of corpus or categories is another file."""
     from monitor.classification import model
 
@@ -123,15 +126,19 @@ def _model_file_name(specs: list[CategorySpec], extra_files: dict[str, str]) -> 
             "\n".join(corpus_lines()).encode("utf-8"),
             model.describe([(s.name, [p.pattern for p in s.gate], [p.pattern for p in s.exclude], s.cues) for s in specs]),
             *(f"{name}\n{text}".encode() for name, text in sorted(extra_files.items())),
+            *(f"{e.group}\n{sorted(e.labels)}\n{e.document.title}\n{e.document.body}".encode() for e in corrections),
         ]
     )
     return f"classifier-{key}.pkl"
 
 
-def _train(specs: list[CategorySpec], extra_files: dict[str, str], embedder: Embedder) -> TrainedClassifier:
+def _train(
+    specs: list[CategorySpec], extra_files: dict[str, str], embedder: Embedder, corrections: Sequence[Example] = ()
+) -> TrainedClassifier:
     from monitor.classification import model
 
-    return model.train(specs, model.examples_from_jsonl(corpus_lines()), _user_examples(specs, extra_files), embedder=embedder)
+    examples = [*model.examples_from_jsonl(corpus_lines()), *corrections]
+    return model.train(specs, examples, _user_examples(specs, extra_files), embedder=embedder)
 
 
 def _user_examples(specs: list[CategorySpec], texts: dict[str, str]) -> dict[str, list[Example]]:

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import click
 
-from monitor.cli.app import Context, main, pass_context
+from monitor.cli.app import CliError, Context, main, pass_context
 from monitor.config import parse_duration
 from monitor.jpdates import format_jst, parse_timestamp, utcnow
 
@@ -90,9 +90,22 @@ def train(context: Context, folds: int) -> None:
     from monitor.classification.crossval import frame_held_out
     from monitor.classification.model import examples_from_jsonl
 
+    try:
+        with context.runtime() as runtime:
+            corrections = runtime.label_corrections()
+    except CliError as exc:  # a model can still be trained from the corpus alone
+        click.echo(f"label corrections not read ({exc.message}); training on the corpus alone", err=True)
+        corrections = []
     config = context.settings().config
-    classifier = load_classifier(config, rebuild=True)
+    classifier = load_classifier(config, rebuild=True, corrections=corrections)
     click.echo(f"model {classifier.name}: categories {', '.join(classifier.categories)}")
+    if corrections:  # reported apart from the corpus: how the new model labels what people corrected
+        agreed = sum(
+            set(result.labels) == set(example.labels)
+            for example, result in zip(corrections, classifier.classify_many([e.document for e in corrections]), strict=True)
+        )
+        click.echo(f"label corrections from the dashboard: {len(corrections)} items trained on; "
+                   f"the model now gives {agreed} of them exactly the corrected labels")  # fmt: skip
     if folds:  # the built-in categories, on the built-in corpus (a category of yours: `regwatch eval` its file)
         built_in = [spec for spec in category_specs(config) if spec.built_in]
         report = frame_held_out(built_in, examples_from_jsonl(corpus_lines()), embedder=classifier.embedder, folds=folds)

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 def run(context: Context, mode: str | None) -> None:
     """Poll every source on its schedule and deliver alerts until stopped (SIGINT/SIGTERM)."""
     from monitor import aio
+    from monitor.cli.dashboard import dashboard_alongside
     from monitor.schedule import Service
 
-    with context.runtime() as runtime:
+    with context.runtime() as runtime, dashboard_alongside(runtime):
         if (mode or runtime.settings.config.service.mode) == "distributed":
             from monitor.cli.worker import run_scheduler
 

@@ -119,6 +119,20 @@ class MetricsConfig(_Section):
     worker_port: int = Field(9465, ge=0, le=65535)  # a `regwatch worker`'s own; 0: none
 
 
+class DashboardConfig(_Section):
+    """`regwatch serve`: the web dashboard, its JSON API and Atom feeds (dashboard/)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    secure_cookies: bool = True
+    session_ttl: Annotated[Seconds, within(60, 30 * DAY)] = 43200.0
+    login_attempts: int = Field(5, ge=1, le=1000)
+    login_window: Annotated[Seconds, within(1, DAY)] = 300.0
+    page_size: int = Field(50, ge=1, le=500)
+    trusted_header: str = ""
+    with_run: bool = False
+
+
 class LoggingConfig(_Section):
     format: Literal["text", "json"] = "text"
 
@@ -265,6 +279,7 @@ class Config(_Section):
     health: HealthConfig = HealthConfig()
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
+    dashboard: DashboardConfig = DashboardConfig()
     worker: WorkerConfig = WorkerConfig()
     channels: dict[Identifier, ChannelConfig] = {}
     routes: list[RouteConfig] = []

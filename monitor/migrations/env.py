@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import monitor.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from monitor.models import kept_by_migrations_only  # (importing it registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -19,6 +19,7 @@ def _configure(connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=kept_by_migrations_only,
     )
 
 

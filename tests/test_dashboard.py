@@ -1,0 +1,290 @@
+"""The dashboard through the ASGI test client: what a signed-in person sees and may do, what an
+unsigned or forged request is refused, and the store's search on both databases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+
+from dashboard import DashboardSettings, create_app
+from dashboard.search import item_filter
+from tests.dashboard_data import GUIDANCE, NOW, PASSWORDS, config, seeded_store
+
+
+@pytest.fixture
+def dashboard(database_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
+    database, ids = seeded_store(database_url)
+    app = create_app(DashboardSettings(database, config(), b"test-secret" * 3))
+    with TestClient(app, base_url="https://testserver") as client:
+        yield client, ids
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_dashboard(tmp_path) -> Iterator[tuple[TestClient, dict[str, int]]]:
+    database, ids = seeded_store(f"sqlite:///{tmp_path / 'regwatch.db'}")
+    app = create_app(DashboardSettings(database, config(), b"test-secret" * 3))
+    with TestClient(app, base_url="https://testserver") as client:
+        yield client, ids
+    database.dispose()
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def log_in(client: TestClient, role: str) -> None:
+    form = client.get("/login")
+    answer = client.post("/login", data={"csrf": csrf_of(form.text), "name": role, "password": PASSWORDS[role], "next": "/"})
+    assert answer.status_code == 200 and "ログアウト" in answer.text
+
+
+def titles(page: str) -> list[str]:
+    return re.findall(r'class="title" href="/items/\d+">([^<]+)<', page)
+
+
+def test_search_finds_a_company_by_any_of_its_names_and_filters_combine(dashboard):
+    client, _ids = dashboard
+    log_in(client, "viewer")
+    assert titles(client.get("/", params={"q": "西日本電信電話"}).text) == [GUIDANCE]
+    assert titles(client.get("/", params={"q": "NTT西日本"}).text) == [GUIDANCE]  # the body says NTT西日本 only
+    assert titles(client.get("/", params={"q": "行政指導 通信障害"}).text) == [GUIDANCE]
+    assert titles(client.get("/", params={"q": "寄付"}).text) == ["議員の政治団体が寄付を返金"]  # two characters: no trigram
+    assert titles(client.get("/", params={"q": "100%"}).text) == []
+    assert titles(client.get("/", params={"category": "cio_survey"}).text) == ["自治体におけるCIO任命状況の調査結果"]
+    assert titles(client.get("/", params={"source": "nhk-society"}).text) == ["各地で大雪の見込み"]
+    one_day = {"since": "2026-12-01", "until": "2026-12-01", "q": "寄付", "page": "x"}  # first seen 09:00 JST that day
+    assert titles(client.get("/", params=one_day).text) == ["議員の政治団体が寄付を返金"]
+    assert titles(client.get("/", params={**one_day, "since": "2026-12-02", "until": ""}).text) == []
+    assert titles(client.get("/", params={**one_day, "since": "", "until": "2026-11-30"}).text) == []
+    everything = titles(client.get("/", params={"since": "", "until": "bad"}).text)
+    assert everything[0] == GUIDANCE and len(everything) == 4  # newest first; malformed dates filter nothing
+
+
+def test_item_page_shows_facts_versions_side_by_side_deliveries_and_escapes_scraped_html(sqlite_dashboard):
+    client, ids = sqlite_dashboard
+    log_in(client, "viewer")
+    page = client.get(f"/items/{ids[GUIDANCE]}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    diff = re.search(r'<td class="removed">([^<]*)</td><td class="added">([^<]*)</td>', page)
+    assert diff.groups() == ("期限は12月20日です。", "期限は12月25日です。")
+    assert "送信済み" in page and "送信失敗" in page
+    assert "誤りとして報告" not in page  # a viewer corrects nothing
+    missing = client.get("/items/999999")
+    assert missing.status_code == 404 and "見つかりません" in missing.text and "記事一覧へ戻る" in missing.text
+    assert client.get("/api/items/999999").json() == {"detail": "no such item"}
+
+
+def test_an_editor_marks_a_label_wrong_and_adds_one_and_the_item_says_who_and_when(dashboard):
+    client, ids = dashboard
+    log_in(client, "editor")
+    item = f"/items/{ids[GUIDANCE]}"
+    token = csrf_of(client.get(item).text)
+    assert (
+        client.post(f"{item}/corrections", data={"csrf": token, "category": "guidance_notice", "present": "0"}).status_code == 200
+    )
+    client.post(f"{item}/corrections", data={"csrf": token, "category": "cio_survey", "present": "1"})
+    detail = client.get(f"/api{item}").json()
+    assert detail["labels"] == ["guidance_notice"] and detail["corrected_labels"] == ["cio_survey"]
+    assert [(c["category"], c["present"], c["author"]) for c in detail["corrections"]] == [
+        ("guidance_notice", False, "editor"), ("cio_survey", True, "editor"),
+    ]  # fmt: skip
+    history = re.search(r'<ul class="history">(.*?)</ul>', client.get(item).text, re.S).group(1)
+    assert re.search(r"JST editor: 「行政指導・命令」を誤りと報告", history) and "「自治体CIO・DX調査」を追加" in history
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(sqlite_dashboard):
+    client, ids = sqlite_dashboard
+    log_in(client, "editor")
+    item = f"/items/{ids[GUIDANCE]}/corrections"
+    assert client.post(item, data={"category": "guidance_notice", "present": "0"}).status_code == 403
+    assert client.post(item, data={"csrf": "forged", "category": "guidance_notice", "present": "0"}).status_code == 403
+    assert client.post("/outbox/1/retry", data={}).status_code == 403
+    assert client.post("/api" + item, json={"category": "guidance_notice", "present": False}).status_code == 403
+    assert client.get(f"/api/items/{ids[GUIDANCE]}").json()["corrections"] == []
+
+
+def test_viewers_cannot_write_and_strangers_see_nothing(sqlite_dashboard):
+    client, ids = sqlite_dashboard
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=%2F"
+    assert client.get("/api/items").status_code == 401
+    assert client.get("/feeds/category/guidance_notice.atom").status_code == 401
+    token = csrf_of(client.get("/login").text)
+    assert (
+        client.post(
+            f"/items/{ids[GUIDANCE]}/corrections", data={"csrf": token, "category": "x"}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    log_in(client, "viewer")
+    token = csrf_of(client.get("/").text)
+    assert (
+        client.post(
+            f"/items/{ids[GUIDANCE]}/corrections", data={"csrf": token, "category": "cio_survey", "present": "1"}
+        ).status_code
+        == 403
+    )
+    assert client.post("/outbox/1/retry", data={"csrf": token}).status_code == 403
+
+
+def test_login_is_rate_limited_and_the_cookie_is_locked_down(sqlite_dashboard):
+    from dashboard.auth import LoginLimit
+
+    client, _ids = sqlite_dashboard
+    client.app.state.login_limit = LoginLimit(2, 300)  # 2 failures per name and address, 8 per address
+    token = csrf_of(client.get("/login").text)
+    for _ in range(2):
+        assert client.post("/login", data={"csrf": token, "name": "editor", "password": "wrong"}).status_code == 401
+    assert client.post("/login", data={"csrf": token, "name": "editor", "password": PASSWORDS["editor"]}).status_code == 429
+    for name in ("a", "b", "c"):  # guessing through other names from the same address
+        for _ in range(2):
+            assert client.post("/login", data={"csrf": token, "name": name, "password": "wrong"}).status_code == 401
+    refused = client.post("/login", data={"csrf": token, "name": "viewer", "password": PASSWORDS["viewer"]})
+    assert refused.status_code == 429
+    client.app.state.login_limit = LoginLimit(2, 300)  # as when the window has passed
+    answer = client.post(
+        "/login", data={"csrf": token, "name": "viewer", "password": PASSWORDS["viewer"]}, follow_redirects=False
+    )
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
+    csp = answer.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_logging_out_ends_the_session(sqlite_dashboard):
+    client, _ids = sqlite_dashboard
+    log_in(client, "viewer")
+    client.post("/logout", data={"csrf": csrf_of(client.get("/").text)})
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_an_editor_retries_a_dead_alert_from_the_outbox_page(sqlite_dashboard):
+    client, _ids = sqlite_dashboard
+    log_in(client, "editor")
+    page = client.get("/outbox").text
+    row = re.search(r'action="/outbox/(\d+)/retry"', page).group(1)
+    client.post(f"/outbox/{row}/retry", data={"csrf": csrf_of(page)})
+    assert "HTTP 500" not in client.get("/outbox").text
+    assert "送信待ち" in client.get("/outbox", params={"state": "pending"}).text
+
+
+def assert_valid_atom(document: bytes) -> None:
+    """RFC 4287's requirements (what its RELAX NG schema checks of a feed like ours): a feed and each
+    entry have one id (an IRI), title and updated (RFC 3339), the feed an author, an entry a link."""
+    from xml.etree import ElementTree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ElementTree.fromstring(document)
+    assert feed.tag == f"{atom}feed" and feed.find(f"{atom}author/{atom}name") is not None
+    for element in (feed, *feed.findall(f"{atom}entry")):
+        for required in ("id", "title", "updated"):
+            assert len(element.findall(f"{atom}{required}")) == 1, (element.tag, required)
+        assert re.fullmatch(r"[a-z][a-z0-9+.-]*:\S+", element.findtext(f"{atom}id"))
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", element.findtext(f"{atom}updated"))
+    for entry in feed.findall(f"{atom}entry"):
+        assert entry.find(f"{atom}link[@rel='alternate']") is not None
+
+
+def test_atom_feeds_per_category_and_source_parse_with_stable_ids(sqlite_dashboard):
+    client, ids = sqlite_dashboard
+    # A feed reader sends Basic credentials (each costs a password check: once right, once wrong).
+    assert client.get("/feeds/source/nhk-politics.atom", auth=("viewer", "wrong")).status_code == 401
+    first = client.get("/feeds/category/guidance_notice.atom", auth=("viewer", PASSWORDS["viewer"])).content
+    assert_valid_atom(first)
+    log_in(client, "viewer")
+    feed = feedparser.parse(first)
+    assert not feed.bozo and feed.version == "atom10"
+    [entry] = feed.entries
+    assert entry.id == f"tag:regwatch,2026:item/{ids[GUIDANCE]}" and entry.title == GUIDANCE
+    assert entry.updated == "2026-12-01T01:00:00Z" and feed.feed.updated == entry.updated
+    assert entry.link == "https://www.example.jp/news/0.html"
+    again = feedparser.parse(client.get("/feeds/category/guidance_notice.atom").content)
+    assert again.entries[0].id == entry.id
+    by_source = feedparser.parse(client.get("/feeds/source/nhk-politics.atom").content)
+    assert [e.title for e in by_source.entries] == ["議員の政治団体が寄付を返金"]
+    assert_valid_atom(client.get("/feeds/source/nhk-society.atom").content)
+    assert client.get("/feeds/category/nothing.atom").status_code == 404
+
+
+def test_pages_show_sources_with_their_state(sqlite_dashboard):
+    client, _ids = sqlite_dashboard
+    log_in(client, "viewer")
+    page = client.get("/sources").text
+    assert "総務省 報道資料" in page and "/feeds/source/mic-press.atom" in page
+    assert "未取得" in page and "not polled yet" in page  # the seeded sources were never polled
+
+
+def test_items_per_day_are_counted_by_jst_day_on_both_databases(database_url):
+    from datetime import timedelta
+
+    from monitor.store.overview import daily_counts
+
+    database, _ids = seeded_store(database_url)
+    with database.read() as connection:
+        # NOW is 10:00 JST on 1 December; the items came 0 to 3 hours before it, the same JST day.
+        by_category = daily_counts(connection, NOW + timedelta(days=1), 3, "category")
+    with database.read() as connection:
+        by_source = daily_counts(connection, NOW, 2, "source")
+    assert by_category == {"cio_survey": [0, 1, 0], "donation_refund": [0, 1, 0], "guidance_notice": [0, 1, 0]}
+    assert by_source["mic-press"] == [0, 1] and sum(sum(counts) for counts in by_source.values()) == 4
+    database.dispose()
+
+
+def test_label_corrections_become_training_examples_and_a_model_of_their_own(tmp_path):
+    from monitor.classification import _model_file_name, category_specs
+    from monitor.config import Settings
+    from monitor.runtime import Runtime
+    from monitor.store.people import add_correction
+
+    url = f"sqlite:///{tmp_path / 'regwatch.db'}"
+    database, ids = seeded_store(url)
+    with database.begin() as connection:
+        add_correction(connection, ids[GUIDANCE], "guidance_notice", False, "editor", NOW)
+        add_correction(connection, ids[GUIDANCE], "cio_survey", True, "editor", NOW)
+        add_correction(connection, ids[GUIDANCE], "cio_survey", False, "chief", NOW)  # the later word counts
+    database.dispose()
+    runtime = Runtime.open(Settings(config(), None, url, None))
+    try:
+        [example] = runtime.label_corrections()
+    finally:
+        runtime.close()
+    assert example.document.title == GUIDANCE and example.labels == frozenset() and example.group == f"item-{ids[GUIDANCE]}"
+    specs = category_specs(config())
+    assert _model_file_name(specs, {}, [example]) != _model_file_name(specs, {})  # the cache never serves the old model
+
+
+def test_behind_an_authenticating_proxy_its_header_names_the_user(tmp_path):
+    from monitor.config.schema import DashboardConfig
+
+    database, ids = seeded_store(f"sqlite:///{tmp_path / 'regwatch.db'}")
+    proxied = config().model_copy(update={"dashboard": DashboardConfig(trusted_header="X-Forwarded-User")})
+    with TestClient(create_app(DashboardSettings(database, proxied, b"proxy-test" * 3)), base_url="https://testserver") as client:
+        item = f"/items/{ids[GUIDANCE]}"
+        assert "誤りとして報告" in client.get(item, headers={"X-Forwarded-User": "editor"}).text  # the role of that user
+        page = client.get(item, headers={"X-Forwarded-User": "someone"})
+        assert page.status_code == 200 and "someone（閲覧者）" in page.text and "誤りとして報告" not in page.text
+        assert client.get(item, follow_redirects=False).status_code == 303
+    database.dispose()
+
+
+def test_search_follows_an_items_new_text_on_both_databases(database_url):
+    from monitor import store
+    from monitor.store.search import find_items
+    from tests.dashboard_data import item_row
+
+    database, ids = seeded_store(database_url)
+    with database.begin() as connection:
+        store.update_items(connection, [{"item_id": ids[GUIDANCE], "title": "業務改善命令の発出について", "body": "訂正版"}])
+        added = store.insert_items(
+            connection, [item_row(50, "mic-news", "電波利用料の見直し", "西日本電信電話の意見を含む", NOW)]
+        )
+    with database.read() as connection:
+        found = [item["id"] for item in find_items(connection, item_filter("西日本電信電話", "", "", None, None))[0]]
+    with database.read() as connection:
+        renamed = [item["id"] for item in find_items(connection, item_filter("業務改善命令", "", "", None, None))[0]]
+    assert found == list(added.values()) and renamed == [ids[GUIDANCE]]  # the old text no longer matches
+    database.dispose()
