@@ -20,6 +20,7 @@ CATEGORY_LABELS = {
     "donation_refund": "政治資金 寄付の返金",
     "guidance_notice": "行政指導・命令",
     "cio_survey": "自治体CIO・DX調査",
+    "watch": "ウォッチリスト",
 }
 HEALTH_LABELS = {"source_broken": "ソース異常", "source_recovered": "ソース復旧"}
 PROBE_HEADER = "regwatch テスト送信"
