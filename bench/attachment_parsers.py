@@ -2,6 +2,7 @@
 monitor/attachments/__init__.py). Prints, per parser and kind of PDF, the share of the source
 text recovered, CPU seconds per page and the peak Python memory.
 
+    pip install pdfminer.six   # not a dependency of regwatch: only this comparison uses it
     python bench/attachment_parsers.py [--pages 20]
 
 Two kinds of PDF, made here with reportlab: the CID font HeiseiKakuGo-W5 (not embedded, text in

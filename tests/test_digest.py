@@ -112,7 +112,7 @@ def test_an_entry_shows_the_alert_view_lead_bureau_attachments_and_what_an_updat
     (section,) = build_digest("morning", MORNING, ROUTES, [release], SOURCES, NAMES, WINDOW, DAY).sections
     view = section.entries[0].view
     assert view.lead.startswith("総務省は、本日、株式会社Xに対し") and "担当 総合通信基盤局" in view.meta
-    assert view.attachments == (("別紙1", "https://www.soumu.go.jp/a.pdf"),)
+    assert view.attachments == (("別紙1", "https://www.soumu.go.jp/a.pdf", ""),)
     assert view.changes == ("本文に追加: 報告期限を延長しました。",)
     text, html = render(build_digest("morning", MORNING, ROUTES, [release], SOURCES, NAMES, WINDOW, DAY))
     for part in (text, html):
