@@ -15,10 +15,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import io
+import resource
+import sys
 import time
 import tracemalloc
 import unicodedata
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
@@ -85,6 +89,20 @@ def measure(parse, data: bytes, pages: int, expected: str) -> tuple[float, float
     return recovered(expected, text), seconds / pages * 1000, peak / 1e6
 
 
+def bounded_cost(data: bytes, files: int = 5) -> tuple[float, float]:
+    """CPU ms per file of a bounded read (the child's start and imports included), and the
+    children's peak RSS in MB."""
+    from monitor.attachments.bounded import Bounds, read_bounded
+
+    bounds = Bounds(timeout=20, max_memory=1_000_000_000, max_chars=50_000, max_inflated=200_000_000)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(files):
+        read_bounded(data, "pdf", bounds)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return cpu / files * 1000, after.ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=20)
@@ -102,9 +120,12 @@ def main() -> None:
         for name, parse in (("pdfminer", with_pdfminer), ("pypdf", with_pypdf)):
             share, per_page, peak = measure(parse, data, pages, expected)
             print(f"{label:22} {name:10} {share:9.1%} {per_page:12.1f} {peak:8.1f}")
-        sample = with_pypdf(make_pdf(font, 1)).splitlines()[-1:]
-        print(f"  pypdf, last line of one page: {sample}")
-        print(f"  pdfminer, a line: {with_pdfminer(make_pdf(font, 1)).splitlines()[7:8]}")
+        for name, parse in (("pdfminer", with_pdfminer), ("pypdf", with_pypdf)):
+            found = parse(make_pdf(font, 1))
+            lost = sorted(set("".join(LINES)) - set(found) - {"\u3000"})
+            print(f"  {name} lost: {''.join(lost) or 'nothing'}" + ("  (wrote (cid:…) instead)" if "(cid:" in found else ""))
+    per_file, peak = bounded_cost(make_pdf("HeiseiKakuGo-W5", pages))
+    print(f"bounded read of the {pages}-page PDF in a child process: {per_file:.0f} ms CPU per file, peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def from_article(entry: ListEntry, article: Article, attachments: tuple[Attachme
     attributes = {**raw.attributes, **article.attributes}
     if attachments:
         read = {attachment.url: attachment.summary() for attachment in attachments}
-        attributes["attachments"] = [{**listed, **read.get(listed.get("url"), {})} for listed in attributes["attachments"]]
+        attributes["attachments"] = [
+            {**listed, **read.get(listed.get("url"), {})} for listed in attributes.get("attachments") or ()
+        ]
     return Prepared(
         entry,
         ItemContent(article.title or raw.title, article.body or raw.summary),

@@ -17,6 +17,8 @@ from monitor.items import Document, ItemContent
 from monitor.store import StoredContent
 from monitor.text import normalize
 from tests.attachment_files import NOTICE_LINES, crowded_pdf, japanese_pdf, survey_workbook, zip_bomb_workbook
+from tests.blockkit import message_html
+from tests.browser import ink_ratio, screenshot
 from tests.cli import NEW_ORDER, Cli, add_release, local_settings, revise_release, slack_messages
 
 BOUNDS = Bounds(timeout=20, max_memory=1_000_000_000, max_chars=50_000, max_inflated=200_000_000)
@@ -109,6 +111,7 @@ def test_a_release_linking_a_pdf_and_an_excel_file_is_alerted_with_excerpt_and_f
     assert "調査の数値: CIOを任命している都道府県 38団体（47のうち）" in text  # the Excel table's figures
     assert "顧客情報 約928万件" in next(line for line in text.splitlines() if line.startswith("件数: "))  # the PDF's
     assert "「別紙1 行政指導文書 東都モバイル株式会社" in json.dumps(message["blocks"], ensure_ascii=False)
+    assert ink_ratio(screenshot(message_html(message["blocks"], time="7:52"), "alert-attachments.png", width=720)) > 0.02
 
     site.write(PDF_PATH, japanese_pdf((*NOTICE_LINES, "令和6年2月20日 一部訂正")), "application/pdf")
     revise_release(site, RELEASE, NEW_ORDER, NEW_ORDER + "（訂正）")  # the list changes: the page is fetched again

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from monitor.config import WatchConfig
-from monitor.items import Classification, Document
+from monitor.diff import ListEntry
+from monitor.items import Article, AttachmentText, Classification, Document, RawItem
+from monitor.prepared import document, from_article
 from monitor.watch import Watchlist, watched
 from tests.cli import Cli, add_release, local_settings, publish, site_sources, slack_messages
 
@@ -74,6 +76,16 @@ def test_an_alias_of_the_entry_and_the_matched_words_are_the_evidence():
     assert result.scores["watch"] == 1.0
     assert result.evidence["watch"] == ("MIRAI TELECOM（みらい通信の社名）",)
     assert result.facts["watch"][0]["term"] == "Mirai Telecom"
+
+
+def test_a_watched_name_written_only_in_an_attachment_matches():
+    listed = {"label": "別紙1", "url": "https://example.jp/a.pdf", "type": "pdf"}
+    entry = ListEntry("https://example.jp/r.html", RawItem("https://example.jp/r.html", "行政指導"), "")
+    attachment = AttachmentText(listed["url"], "別紙1", "pdf", "ab", 10, "宛先 ＮＴＴ西日本株式会社 殿")
+    prepared = from_article(entry, Article("行政指導", "本文", attributes={"attachments": [listed]}), (attachment,))
+    result = watched(Watchlist([NTT_WEST]), document("mic-press", prepared), Classification((), {}, {}, {}, "m"))
+    assert result.evidence["watch"] == ("NTT西日本株式会社（NTT西日本の社名）",)
+    assert prepared.attributes["attachments"][0]["excerpt"] == "宛先 ＮＴＴ西日本株式会社 殿"
 
 
 def test_a_config_refuses_a_corporate_number_with_a_wrong_check_digit():

@@ -15,12 +15,15 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import asdict, dataclass
 
 from monitor.errors import AttachmentError
 
 # The child's interpreter start and imports, on top of the reading time the config allows.
 _START_SECONDS = 10.0
+# Readers at once in this process: each may map attachments.max_memory.
+_READERS = threading.BoundedSemaphore(2)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ class Bounds:
 
 def read_bounded(data: bytes, kind: str, bounds: Bounds) -> str:
     """The text of ``data`` (a ``kind`` file), read in a bounded child process."""
+    with _READERS:
+        return _read(data, kind, bounds)
+
+
+def _read(data: bytes, kind: str, bounds: Bounds) -> str:
     header = json.dumps({"kind": kind, **asdict(bounds)}).encode() + b"\n"
     child = subprocess.Popen(
         [sys.executable, "-m", "monitor.attachments.child"],
