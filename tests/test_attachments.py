@@ -4,16 +4,22 @@ in a clear error, and a changed file is an update."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
+from alerts.render import notice_text
 from monitor.attachments.bounded import Bounds, read_bounded
+from monitor.config import load_settings
 from monitor.diff import changes
 from monitor.errors import AttachmentError
 from monitor.facts import extract_facts
-from monitor.items import Document, ItemContent
+from monitor.items import Alert, Document, ItemContent
+from monitor.models import AttachmentRow, OutboxRow
+from monitor.runtime import Runtime
 from monitor.store import StoredContent
 from monitor.text import normalize
 from tests.attachment_files import NOTICE_LINES, crowded_pdf, japanese_pdf, survey_workbook, zip_bomb_workbook
@@ -85,6 +91,7 @@ def test_a_linked_file_whose_bytes_changed_is_a_change_of_the_item():
     assert changes(stored, content, compare_body=True, attachments=unread_now) == ()
 
 
+LIST = "/menu_news/s-news/index.html"
 PDF_PATH = "/main_content/000925123.pdf"  # 別紙１ of the release page fixture
 EXCEL_PATH = "/main_content/000925124.xlsx"  # 別添 of the release page fixture
 RELEASE = "/menu_news/s-news/01kiban07_02000100.html"
@@ -94,8 +101,8 @@ RELEASE = "/menu_news/s-news/01kiban07_02000100.html"
 def test_a_release_linking_a_pdf_and_an_excel_file_is_alerted_with_excerpt_and_figures_then_a_new_pdf_is_an_update(
     tmp_path: Path, site, slack_server
 ):
-    site.copy("mic/s-news_index.html", "/menu_news/s-news/index.html")
-    sources = f'\n[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}/menu_news/s-news/index.html"\n'
+    site.copy("mic/s-news_index.html", LIST)
+    sources = f'\n[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n'
     cli = Cli.configured(tmp_path, f"sqlite:///{tmp_path / 'regwatch.db'}", local_settings(slack_server.url) + sources)
     cli("poll", "--once")  # the baseline
     site.write(PDF_PATH, japanese_pdf(), "application/pdf")
@@ -121,3 +128,58 @@ def test_a_release_linking_a_pdf_and_an_excel_file_is_alerted_with_excerpt_and_f
     assert "変更 内容が変わった添付: 別紙１　行政指導文書（PDF）" in update
     cli("poll", "--once")
     assert len(slack_messages(slack_server)) == 2
+
+
+def test_an_alert_carries_each_attachment_s_excerpt_to_every_channel():
+    alert = Alert.from_json(
+        {
+            "key": "k", "event": "new", "item_id": 1, "source_id": "mic-press", "source_name": "総務省 報道資料",
+            "title": "東都モバイル株式会社に対する業務改善命令", "url": "https://www.soumu.go.jp/r.html", "published_at": None,
+            "categories": ["guidance_notice"], "scores": {}, "evidence": {}, "facts": {},
+            "attachments": [{"label": "別紙1", "url": "https://www.soumu.go.jp/a.pdf", "type": "pdf", "excerpt": "別紙1 行政指導文書"}],
+        }
+    )  # fmt: skip
+    assert alert.to_json()["attachments"][0]["excerpt"] == "別紙1 行政指導文書"  # the webhook's body
+    assert "添付: 別紙1 https://www.soumu.go.jp/a.pdf\n  「別紙1 行政指導文書」" in notice_text(alert)  # the console's
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_huge_or_broken_attachment_is_kept_with_its_reason_and_the_item_is_alerted_all_the_same(
+    tmp_path: Path, database_url: str, site
+):
+    site.copy("mic/s-news_index.html", LIST)
+    config = tmp_path / "regwatch.toml"
+    config.write_text(
+        '[fetch]\nmin_host_interval = "0s"\ntimeout = "5s"\nallow = ["127.0.0.1"]\n[attachments]\nmax_bytes = 50_000\n'
+        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n',
+        encoding="utf-8",
+    )
+    runtime = Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": database_url}))
+    try:
+        poll(runtime)  # the baseline
+        site.write(PDF_PATH, b"%PDF-1.4\n" + bytes(60_000), "application/pdf")  # over max_bytes
+        site.write(EXCEL_PATH, b"PK\x03\x04 not really a workbook")
+        add_release(site, NEW_ORDER, RELEASE)
+        report = poll(runtime)
+        assert report.new == 1 and report.alerts == 1
+        with runtime.store.session() as session:
+            stored = {row.url.rsplit("/", 1)[-1]: row for row in session.exec(select(AttachmentRow))}
+            (alert,) = [row.payload for row in session.exec(select(OutboxRow))]
+    finally:
+        runtime.close()
+    assert stored["000925123.pdf"].error == "larger than attachments.max_bytes (50,000 bytes)"
+    assert stored["000925124.xlsx"].error.startswith("not an Excel (zip) file")
+    assert stored["000925124.xlsx"].sha256 and not stored["000925124.xlsx"].text
+    assert [attachment["excerpt"] for attachment in alert["attachments"]] == ["", ""]  # links, without an excerpt
+
+
+def poll(runtime: Runtime):
+    async def run():
+        fetcher = runtime.fetcher()
+        try:
+            return await runtime.pipeline(fetcher).poll(due_only=False)
+        finally:
+            await fetcher.aclose()
+
+    (report,) = asyncio.run(run())
+    return report

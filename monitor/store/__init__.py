@@ -12,7 +12,6 @@ from monitor.store.database import Store, insert_for, prepared
 from monitor.store.items import (
     KnownItem,
     StoredContent,
-    attachment_texts,
     detail_failures,
     detail_retries,
     insert_items,
@@ -40,7 +39,7 @@ from monitor.store.sources import (
 )
 
 __all__ = [
-    "ClaimedSource", "KnownItem", "Store", "attachment_texts", "save_attachments", "StoredContent", "claim_sources", "detail_failures", "detail_retries",
+    "ClaimedSource", "KnownItem", "Store", "save_attachments", "StoredContent", "claim_sources", "detail_failures", "detail_retries",
     "events_between", "finish_failure", "finish_sources", "insert_for", "insert_items", "item_ids", "known_items",
     "list_items", "prepared", "give_back_sources", "release_sources", "save_classifications", "save_events", "save_fetch_states",
     "save_listings", "source_row", "source_rows", "stored_content", "sync_sources", "update_items",

@@ -238,8 +238,3 @@ def save_attachments(connection: Connection, item_ids: Sequence[int], rows: Sequ
     if rows:
         connection.execute(ATTACHMENT.insert(), list(rows))
 
-
-def attachment_texts(connection: Connection, item_id: int) -> list[dict[str, Any]]:
-    """The stored attachments of an item: url, label, type, sha256, size, text, error."""
-    rows = connection.execute(select(ATTACHMENT).where(ATTACHMENT.c.item_id == item_id).order_by(ATTACHMENT.c.url))
-    return [dict(row._mapping) for row in rows]
