@@ -237,4 +237,3 @@ def save_attachments(connection: Connection, item_ids: Sequence[int], rows: Sequ
     connection.execute(delete(ATTACHMENT).where(ATTACHMENT.c.item_id.in_(sorted(set(item_ids)))))
     if rows:
         connection.execute(ATTACHMENT.insert(), list(rows))
-
