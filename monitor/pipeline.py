@@ -31,6 +31,7 @@ from monitor.errors import RegwatchError, TransportError
 from monitor.fetch import Fetcher
 from monitor.health import HealthPolicy
 from monitor.items import (
+    AttachmentText,
     Classification,
     ItemContent,
     Page,
@@ -61,7 +62,7 @@ class _Settled:
     updates: list[dict]
     states: list[dict]
     found: list[FoundEvent]
-    attachments: dict[str, list] = field(default_factory=dict)  # item url → its attachments read now
+    attachments: dict[str, list[AttachmentText]] = field(default_factory=dict)  # item url → its attachments read now
 
 
 @dataclass

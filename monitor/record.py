@@ -225,10 +225,9 @@ def _write_items(connection: Connection, changed: list[SourceOutcome], now: date
         now,
     )
     _write_events(connection, changed, {url: (inserted[url], owners[url]) for url in inserted}, now, tally)
-    read = [(ids[url], texts) for o in changed for url, texts in o.attachments.items() if url in ids]
-    store.save_attachments(
-        connection, [item_id for item_id, _ in read], [a.row(item_id, now) for item_id, texts in read for a in texts]
-    )
+    # By item: two sources that fetched one release's page in this batch read its files twice.
+    read = {ids[url]: texts for o in changed for url, texts in o.attachments.items() if url in ids}
+    store.save_attachments(connection, list(read), [a.row(item_id, now) for item_id, texts in read.items() for a in texts])
     store.save_fetch_states(connection, [state for o in changed for state in o.page_states])
 
 

@@ -33,13 +33,13 @@ _INFLATION = 20
 def readable(listed: Sequence[Mapping[str, Any]], config: AttachmentsConfig) -> list[tuple[str, str, str]]:
     """(url, label, type) of the attachments to read: of a configured type (by the recorded type,
     else the link's extension), the first ``max_per_item``."""
-    chosen = []
+    chosen: dict[str, tuple[str, str, str]] = {}  # by URL: a page may link one file twice
     for attachment in listed:
         url = str(attachment.get("url") or "")
         kind = str(attachment.get("type") or url.split("?", 1)[0].rsplit(".", 1)[-1]).lower()
         if url and kind in config.types:
-            chosen.append((url, str(attachment.get("label") or ""), kind))
-    return chosen[: config.max_per_item]
+            chosen.setdefault(url, (url, str(attachment.get("label") or ""), kind))
+    return list(chosen.values())[: config.max_per_item]
 
 
 async def with_attachments(
