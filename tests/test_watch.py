@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import WatchConfig
+from monitor.config import CategoryConfig, WatchConfig
 from monitor.diff import ListEntry
 from monitor.items import Article, AttachmentText, Classification, Document, RawItem
 from monitor.prepared import document, from_article
@@ -86,6 +86,11 @@ def test_a_watched_name_written_only_in_an_attachment_matches():
     result = watched(Watchlist([NTT_WEST]), document("mic-press", prepared), Classification((), {}, {}, {}, "m"))
     assert result.evidence["watch"] == ("NTT西日本株式会社（NTT西日本の社名）",)
     assert prepared.attributes["attachments"][0]["excerpt"] == "宛先 ＮＴＴ西日本株式会社 殿"
+
+
+def test_watch_is_the_watchlists_category_and_no_name_for_a_category_of_ones_own():
+    with pytest.raises(ValueError, match="'watch' is a built-in category"):
+        CategoryConfig(name="watch", include=["x"])
 
 
 def test_a_config_refuses_a_corporate_number_with_a_wrong_check_digit():
