@@ -50,7 +50,7 @@ def _pdf_pages(data: bytes) -> Iterator[str]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    if not data.lstrip()[:5] == b"%PDF-":
+    if b"%PDF-" not in data[:1024]:  # readers accept a header anywhere in the first kilobyte
         raise AttachmentError("not a PDF file (no %PDF- header)")
     try:
         reader = PdfReader(io.BytesIO(data))
