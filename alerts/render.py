@@ -20,6 +20,7 @@ CATEGORY_LABELS = {
     "donation_refund": "政治資金 寄付の返金",
     "guidance_notice": "行政指導・命令",
     "cio_survey": "自治体CIO・DX調査",
+    "watch": "ウォッチリスト",
 }
 HEALTH_LABELS = {"source_broken": "ソース異常", "source_recovered": "ソース復旧"}
 PROBE_HEADER = "regwatch テスト送信"
@@ -70,7 +71,7 @@ class AlertView:
     lead: str
     meta: tuple[str, ...]  # source, bureau, publication date
     facts: tuple[tuple[str, str], ...]
-    attachments: tuple[tuple[str, str], ...]  # (name, url)
+    attachments: tuple[tuple[str, str, str], ...]  # (name, url, excerpt of its text)
     evidence: tuple[tuple[str, tuple[str, ...]], ...]  # (category label, sentences)
     changes: tuple[str, ...]  # what an update changed, a line each
     route: str
@@ -87,7 +88,8 @@ def alert_view(alert: Alert) -> AlertView:
         meta=tuple(meta),
         facts=tuple(fact_lines(alert.facts, alert.published_at.astimezone(JST).date() if alert.published_at else None)),
         attachments=tuple(
-            (attachment.label or attachment.url.rsplit("/", 1)[-1], attachment.url) for attachment in alert.attachments
+            (attachment.label or attachment.url.rsplit("/", 1)[-1], attachment.url, attachment.excerpt)
+            for attachment in alert.attachments
         ),
         evidence=tuple(
             (category_label(category), tuple(dict.fromkeys(alert.evidence[category])))
@@ -110,7 +112,7 @@ def change_lines(change: Change) -> list[str]:
     lines += [
         f"{name}から{removed}: {sentence}" if change.field == "body" else f"{removed}: {sentence}" for sentence in change.removed
     ]
-    return lines
+    return lines + [f"内容が変わった添付: {attachment}" for attachment in change.changed]
 
 
 def notice_text(notice: Notice) -> str:
@@ -127,7 +129,7 @@ def alert_text(view: AlertView) -> str:
     if view.lead:
         lines.append(view.lead)
     lines += [f"{label}: {text}" for label, text in view.facts]
-    lines += [f"添付: {name} {url}" for name, url in view.attachments]
+    lines += [f"添付: {name} {url}" + (f"\n  「{excerpt}」" if excerpt else "") for name, url, excerpt in view.attachments]
     lines += [f"根拠（{label}）: {' / '.join(sentences)}" for label, sentences in view.evidence]
     lines += [f"変更 {line}" for line in view.changes]
     return "\n".join(lines)

@@ -104,7 +104,9 @@ def alert_blocks(alert: Alert, view: AlertView) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "fields": fields[:_FIELDS]})
     if view.attachments:
         blocks.append(
-            _section("*添付*\n" + _within([f"• {_link(url, name)}" for name, url in view.attachments], _SECTION_LIMIT - 10))
+            _section(
+                "*添付*\n" + _within([_attachment_line(*attachment) for attachment in view.attachments], _SECTION_LIMIT - 10)
+            )
         )
     for label, sentences in view.evidence:
         blocks.append(
@@ -113,6 +115,11 @@ def alert_blocks(alert: Alert, view: AlertView) -> list[dict[str, Any]]:
     if view.route:
         blocks.append(_context(f"このチャンネルへの配信: ルート {escape_mrkdwn(view.route)}"))
     return blocks
+
+
+def _attachment_line(name: str, url: str, excerpt: str) -> str:
+    """• <url|name>, with the opening of its text beneath when it was read."""
+    return f"• {_link(url, name)}" + (f"\n    「{escape_mrkdwn(shorten(excerpt, 300))}」" if excerpt else "")
 
 
 def render_message(notice: Notice) -> tuple[str, list[dict[str, Any]]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.errors import HTTPStatusError, TransportError
-from monitor.items import Article
+from monitor.items import Article, AttachmentText
 
 LATER_RETRIES = 6
 _FIRST_LATER_DELAY = timedelta(hours=1)
@@ -29,6 +29,7 @@ class DetailResult:
 
     article: Article | None = None
     error: Exception | None = None
+    attachments: tuple[AttachmentText, ...] = ()  # the article's attachments, as read (monitor.attachments)
 
     @property
     def tried(self) -> bool:

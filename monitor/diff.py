@@ -142,8 +142,14 @@ def changes(
         before = {a.get("label") or a.get("url", ""): a for a in stored.attachments}
         after = {a.get("label") or a.get("url", ""): a for a in attachments}
         gained, lost = tuple(name for name in after if name not in before), tuple(name for name in before if name not in after)
-        if gained or lost:
-            found.append(Change("attachments", added=gained, removed=lost))
+        # A file read now and before whose bytes differ; one not read either time tells nothing.
+        altered = tuple(
+            name
+            for name, now in after.items()
+            if name in before and now.get("sha256") and before[name].get("sha256") and now["sha256"] != before[name]["sha256"]
+        )
+        if gained or lost or altered:
+            found.append(Change("attachments", added=gained, removed=lost, changed=altered))
     return tuple(found)
 
 

@@ -14,6 +14,8 @@
     │   └── TransportError     connection, name resolution, timeout or protocol failure
     ├── DecodeError            bytes could not be decoded in any candidate charset
     ├── ParseError             a page did not have the structure its scraper expects
+    ├── AttachmentError        an attachment's text could not be read within its bounds (size,
+    │                          time, memory), or the file is not what its name says
     ├── StoreError             the database refused an operation
     └── DeliveryError          a channel did not accept an alert
         └── ChannelConfigError the channel itself is misconfigured (bad token, unknown channel);
@@ -77,6 +79,10 @@ class DecodeError(RegwatchError):
 
 
 class ParseError(RegwatchError):
+    pass
+
+
+class AttachmentError(RegwatchError):
     pass
 
 

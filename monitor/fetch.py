@@ -139,19 +139,33 @@ class Fetcher:
             await pool.aclose()
 
     async def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None, on_send: Callable[[], object] | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        on_send: Callable[[], object] | None = None,
+        max_bytes: int | None = None,
     ) -> Page:
         """GET ``url`` politely, following redirects; raises a FetchError subclass on any failure.
-        ``on_send`` is called when the first request leaves (after any wait for the host's turn)."""
+        ``on_send`` is called when the first request leaves (after any wait for the host's turn);
+        ``max_bytes``: a lower cap than ``fetch.max_body_bytes`` for this body (an attachment's)."""
         headers = list(self._headers)
         if etag:
             headers.append((b"If-None-Match", etag.encode("latin-1", "replace")))
         if last_modified:
             headers.append((b"If-Modified-Since", last_modified.encode("latin-1", "replace")))
-        return await self._follow(url, headers, check_robots=self._config.respect_robots_txt, on_send=on_send)
+        limit = min(max_bytes or self._config.max_body_bytes, self._config.max_body_bytes)
+        return await self._follow(url, headers, check_robots=self._config.respect_robots_txt, on_send=on_send, limit=limit)
 
     async def _follow(
-        self, url: str, headers: list[tuple[bytes, bytes]], *, check_robots: bool, on_send: Callable[[], object] | None = None
+        self,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        *,
+        check_robots: bool,
+        on_send: Callable[[], object] | None = None,
+        limit: int | None = None,
     ) -> Page:
         location = url
         visited = {url}
@@ -159,7 +173,7 @@ class Fetcher:
             target = _parse_url(location)
             if check_robots:
                 await self._check_robots(location)
-            answer = await self._request(target, location, headers, on_send)
+            answer = await self._request(target, location, headers, on_send, limit)
             if answer.location is None:
                 return replace(answer.page, url=url) if location != url else answer.page
             location = answer.location
@@ -175,7 +189,12 @@ class Fetcher:
         return gate
 
     async def _request(
-        self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], on_send: Callable[[], object] | None = None
+        self,
+        target: httpx.URL,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        on_send: Callable[[], object] | None = None,
+        limit: int | None = None,
     ) -> _Answer:
         host = target.netloc.decode("ascii").lower()
         gate = self._gate(host)
@@ -185,7 +204,7 @@ class Fetcher:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self._config.timeout):
-                    answer = await self._exchange(target, url, headers, gate)
+                    answer = await self._exchange(target, url, headers, gate, limit)
                     page = answer.page
                     logger.debug(
                         "GET %s: %d%s, %d bytes, %.0f ms", url, page.status, " (not modified)" if page.not_modified else "",
@@ -208,7 +227,9 @@ class Fetcher:
             finally:
                 metrics.fetched(host, time.monotonic() - started)  # failures too: a host that times out is slow
 
-    async def _exchange(self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate) -> _Answer:
+    async def _exchange(
+        self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate, limit: int | None = None
+    ) -> _Answer:
         pool = self._pool_for(target)
         if pool is not self._direct:
             host = target.raw_host.decode("ascii")
@@ -236,7 +257,7 @@ class Fetcher:
                 raise HTTPStatusError(url, response.status, retry_after)
             # A 304 has no body, but it must still be read to the end or the connection is dropped.
             return _Answer(
-                self._page(url, response.status, response_headers, await self._read_body(url, response, response_headers))
+                self._page(url, response.status, response_headers, await self._read_body(url, response, response_headers, limit))
             )
         finally:
             await response.aclose()
@@ -258,8 +279,8 @@ class Fetcher:
             fetched_at=utcnow(),
         )
 
-    async def _read_body(self, url: str, response: httpcore.Response, headers: _Headers) -> bytes:
-        limit = self._config.max_body_bytes
+    async def _read_body(self, url: str, response: httpcore.Response, headers: _Headers, limit: int | None = None) -> bytes:
+        limit = limit or self._config.max_body_bytes
         declared = headers.get("content-length") or ""
         if declared.isdigit() and int(declared) > limit:
             raise BodyTooLargeError(url, f"body of {declared} bytes exceeds fetch.max_body_bytes = {limit}")

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from monitor.charset import Decoded, decode
-from monitor.text import content_hash, normalize, normalize_line
+from monitor.text import content_hash, normalize, normalize_line, shorten
 
 EventKind = Literal["new", "updated"]
 
@@ -111,13 +111,15 @@ class Classification:
 class Change:
     """What an ``updated`` event changed, in the text as written (not normalized). ``field``: title,
     body or attachments. A title goes from ``before`` to ``after``; a body gains the sentences in
-    ``added`` and loses those in ``removed``; the attachments, likewise by name."""
+    ``added`` and loses those in ``removed``; the attachments, likewise by name, and those whose
+    file changed are ``changed``."""
 
     field: str
     before: str = ""
     after: str = ""
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()  # attachments still linked whose content changed
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Change:
@@ -127,25 +129,56 @@ class Change:
             str(data.get("after", "")),
             tuple(data.get("added", ())),
             tuple(data.get("removed", ())),
+            tuple(data.get("changed", ())),
         )
 
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file a release links to (PDF, Excel...), with the name the page gives it."""
+    """A file a release links to (PDF, Excel...), with the name the page gives it and, when its
+    text was read, the opening of that text."""
 
     label: str
     url: str
     type: str = ""
+    excerpt: str = ""
 
     @classmethod
     def listed_in(cls, attributes: Mapping[str, Any]) -> tuple[Attachment, ...]:
         """The attachments a source recorded in an item's ``attributes``."""
         return tuple(
-            cls(str(a.get("label") or ""), str(a["url"]), str(a.get("type") or ""))
+            cls(str(a.get("label") or ""), str(a["url"]), str(a.get("type") or ""), str(a.get("excerpt") or ""))
             for a in attributes.get("attachments") or ()
             if isinstance(a, dict) and a.get("url")
         )
+
+
+ATTACHMENT_EXCERPT_CHARACTERS = 120
+
+
+@dataclass(frozen=True)
+class AttachmentText:
+    """An attachment as read by a poll: its text, or why there is none (``error``)."""
+
+    url: str
+    label: str
+    type: str
+    sha256: str = ""  # of the file's bytes; empty when it could not be fetched
+    size: int = 0
+    text: str = ""
+    error: str = ""
+
+    @property
+    def excerpt(self) -> str:
+        return shorten(" ".join(self.text.split()), ATTACHMENT_EXCERPT_CHARACTERS)
+
+    def summary(self) -> dict[str, Any]:
+        """What the item's attributes keep of it; the text itself is stored apart (table attachment)."""
+        kept = {"url": self.url, "label": self.label, "type": self.type, "sha256": self.sha256, "excerpt": self.excerpt}
+        return {**kept, "error": self.error} if self.error else kept
+
+    def row(self, item_id: int, fetched_at: datetime) -> dict[str, Any]:
+        return {**asdict(self), "error": self.error or None, "item_id": item_id, "fetched_at": fetched_at}
 
 
 LEAD_SOURCE_CHARACTERS = 400  # enough for a lead of two sentences, cut later by the renderer

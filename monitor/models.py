@@ -89,6 +89,22 @@ class ItemRow(SQLModel, table=True):
     updated_at: datetime | None = None
 
 
+class AttachmentRow(SQLModel, table=True):
+    """The text of a file an item links to (PDF, Excel), as last read; ``error`` when it could not be."""
+
+    __tablename__ = "attachment"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    url: str = Field(primary_key=True)
+    label: str = ""
+    type: str = Field(default="", max_length=16)
+    sha256: str = Field(default="", max_length=64)  # of the file's bytes: a new hash is a changed file
+    size: int = 0
+    text: str = ""
+    error: str | None = None
+    fetched_at: datetime
+
+
 class ListingRow(SQLModel, table=True):
     """An item as one source lists it; its fingerprint tells when that listing changed."""
 

@@ -16,11 +16,12 @@ import logging
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from monitor import extract, metrics, store
+from monitor.attachments.reading import with_attachments
 from monitor.classification import Classifier
 from monitor.config import Config, format_duration
 from monitor.details import SETTLED, DetailResult, next_state
@@ -30,6 +31,7 @@ from monitor.errors import RegwatchError, TransportError
 from monitor.fetch import Fetcher
 from monitor.health import HealthPolicy
 from monitor.items import (
+    AttachmentText,
     Classification,
     ItemContent,
     Page,
@@ -60,6 +62,7 @@ class _Settled:
     updates: list[dict]
     states: list[dict]
     found: list[FoundEvent]
+    attachments: dict[str, list[AttachmentText]] = field(default_factory=dict)  # item url → its attachments read now
 
 
 @dataclass
@@ -180,6 +183,7 @@ class Pipeline:
         stored = await asyncio.to_thread(self._stored_content, work)
         work.retry += [(stored_entry(known_item, stored[known_item.id]), known_item) for known_item in work.retry_unlisted]
         results = await self._fetch_details(spec, work.needs_detail, report, deadline, unlimited=backfill, progress=progress)
+        results = await with_attachments(self.fetcher, self.config.attachments, results, deadline)
         settled = self._settle(spec, work, stored, results)
         classified = await self._classify(spec, settled.found)
         return self._outcome(spec, report, fresh, work, settled, classified)
@@ -246,7 +250,9 @@ class Pipeline:
                 attempts = known.detail_attempts if known else 0
                 allowed = self.config.fetch.detail_attempts
                 state = next_state(result, attempts=attempts, waiting=candidate.announces_new, allowed=allowed, now=now)
-            prepared = from_article(entry, result.article) if result.article else from_listing(entry)
+            prepared = from_article(entry, result.article, result.attachments) if result.article else from_listing(entry)
+            if result.attachments:
+                settled.attachments[entry.url] = list(result.attachments)
             if known is None:
                 settled.inserts.append(item_row(spec.id, prepared, state, baseline=False))
                 if not state.awaiting:
@@ -304,6 +310,7 @@ class Pipeline:
             },
             events=event_drafts(self.config, spec, settled.found, classified),
             page_states=[fetch_state(spec.id, page) for page in fresh],
+            attachments=settled.attachments,
         )
 
     async def _fetch_details(

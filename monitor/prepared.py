@@ -8,8 +8,9 @@ from datetime import datetime
 
 from monitor.details import DetailState
 from monitor.diff import ListEntry
-from monitor.items import Article, Document, ItemContent, Page
+from monitor.items import Article, AttachmentText, Document, ItemContent, Page
 from monitor.jpdates import utcnow
+from monitor.text import normalize
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Prepared:
     modified_at: datetime | None
     attributes: dict
     detail_fetched: bool
+    attachments: tuple[AttachmentText, ...] = ()  # the attachments read in this poll
 
 
 def from_listing(entry: ListEntry) -> Prepared:
@@ -30,16 +32,25 @@ def from_listing(entry: ListEntry) -> Prepared:
     return Prepared(entry, ItemContent(raw.title, raw.summary), raw.summary, raw.published_at, None, dict(raw.attributes), False)
 
 
-def from_article(entry: ListEntry, article: Article) -> Prepared:
+def from_article(entry: ListEntry, article: Article, attachments: tuple[AttachmentText, ...] = ()) -> Prepared:
+    """``attachments``: those of the article that were read; the item's attributes list each with
+    its hash and excerpt (or why it was not read)."""
     raw = entry.raw
+    attributes = {**raw.attributes, **article.attributes}
+    if attachments:
+        read = {attachment.url: attachment.summary() for attachment in attachments}
+        attributes["attachments"] = [
+            {**listed, **read.get(listed.get("url"), {})} for listed in attributes.get("attachments") or ()
+        ]
     return Prepared(
         entry,
         ItemContent(article.title or raw.title, article.body or raw.summary),
         article.lead or raw.summary,
         article.published_at or raw.published_at,
         article.modified_at,
-        {**raw.attributes, **article.attributes},
+        attributes,
         True,
+        attachments,
     )
 
 
@@ -99,10 +110,18 @@ def fetch_state(source_id: str, page: Page) -> dict:
     }
 
 
+# Of the attachments' text, what classification, facts and watchlists read with the body: a
+# survey's tables and a notice's opening pages, without tokenizing a 200-page report.
+DOCUMENT_ATTACHMENT_CHARACTERS = 30_000
+
+
 def document(source_id: str, prepared: Prepared) -> Document:
+    """What classification reads: the title, and the body followed by the attachments' text."""
+    texts = [normalize(attachment.text) for attachment in prepared.attachments if attachment.text]
+    attached = "\n".join(texts)[:DOCUMENT_ATTACHMENT_CHARACTERS]
     return Document(
         title=prepared.content.title,
-        body=prepared.content.body,
+        body=f"{prepared.content.body}\n{attached}" if attached else prepared.content.body,
         published_at=prepared.published_at,
         url=prepared.entry.url,
         source_id=source_id,

@@ -30,7 +30,7 @@ from alerts.outbox import OutboxEntry, enqueue, outbox_key
 from monitor import health, metrics, store
 from monitor.errors import StoreError
 from monitor.health import HealthPolicy
-from monitor.items import Alert, Change, Classification, EventKind, RunReport
+from monitor.items import Alert, AttachmentText, Change, Classification, EventKind, RunReport
 from monitor.jpdates import utcnow
 from monitor.route import Delivery
 
@@ -63,6 +63,7 @@ class SourceOutcome:
     listings: dict[str, tuple[int | None, str]] = field(default_factory=dict)  # url → (known id, fingerprint)
     events: list[EventDraft] = field(default_factory=list)
     page_states: list[dict] = field(default_factory=list)
+    attachments: dict[str, list[AttachmentText]] = field(default_factory=dict)  # item url → its attachments read now
 
 
 class Recorder:
@@ -224,6 +225,9 @@ def _write_items(connection: Connection, changed: list[SourceOutcome], now: date
         now,
     )
     _write_events(connection, changed, {url: (inserted[url], owners[url]) for url in inserted}, now, tally)
+    # By item: two sources that fetched one release's page in this batch read its files twice.
+    read = {ids[url]: texts for o in changed for url, texts in o.attachments.items() if url in ids}
+    store.save_attachments(connection, list(read), [a.row(item_id, now) for item_id, texts in read.items() for a in texts])
     store.save_fetch_states(connection, [state for o in changed for state in o.page_states])
 
 

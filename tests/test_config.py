@@ -93,6 +93,6 @@ def test_durations(text, seconds):
 
 def test_every_config_key_is_documented_in_defaults_toml():
     documented = tomllib.loads(resources.files("monitor").joinpath("defaults.toml").read_text(encoding="utf-8"))
-    for section in ("service", "fetch", "delivery", "slack", "smtp", "health", "metrics", "logging"):
+    for section in ("service", "fetch", "attachments", "delivery", "slack", "smtp", "health", "metrics", "logging"):
         model = Config.model_fields[section].annotation
         assert set(model.model_fields) == set(documented[section]), f"[{section}] keys and defaults.toml differ"

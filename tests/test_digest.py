@@ -15,6 +15,7 @@ from monitor import store
 from monitor.config import ChannelConfig, RouteConfig, SmtpConfig, load_settings
 from monitor.errors import ChannelConfigError, DeliveryError
 from monitor.models import SourceRow
+from tests.browser import ink_ratio, screenshot
 from tests.conftest import Mailbox
 
 WINDOW = (datetime(2024, 2, 8, 22, 30, tzinfo=timezone.utc), datetime(2024, 2, 9, 22, 30, tzinfo=timezone.utc))
@@ -106,18 +107,33 @@ def test_an_entry_shows_the_alert_view_lead_bureau_attachments_and_what_an_updat
     release = {
         **event(7, "電気通信事業者に対する指導", ["guidance_notice"], kind="updated"),
         "lead": "総務省は、本日、株式会社Xに対し、再発防止策を講ずるよう文書により指導しました。詳細は別紙のとおりです。",
-        "attributes": {"bureau": "総合通信基盤局", "attachments": [{"label": "別紙1", "url": "https://www.soumu.go.jp/a.pdf"}]},
+        "attributes": {
+            "bureau": "総合通信基盤局",
+            "attachments": [
+                {
+                    "label": "別紙1",
+                    "url": "https://www.soumu.go.jp/a.pdf",
+                    "excerpt": "別紙1 行政指導文書 株式会社X 代表取締役 殿",
+                },
+                {"label": "別紙2", "url": "https://www.soumu.go.jp/b.xlsx"},  # not read: a link alone
+            ],
+        },
         "changes": [{"field": "body", "added": ["報告期限を延長しました。"]}],
     }
     (section,) = build_digest("morning", MORNING, ROUTES, [release], SOURCES, NAMES, WINDOW, DAY).sections
     view = section.entries[0].view
     assert view.lead.startswith("総務省は、本日、株式会社Xに対し") and "担当 総合通信基盤局" in view.meta
-    assert view.attachments == (("別紙1", "https://www.soumu.go.jp/a.pdf"),)
+    assert view.attachments == (
+        ("別紙1", "https://www.soumu.go.jp/a.pdf", "別紙1 行政指導文書 株式会社X 代表取締役 殿"),
+        ("別紙2", "https://www.soumu.go.jp/b.xlsx", ""),
+    )
     assert view.changes == ("本文に追加: 報告期限を延長しました。",)
     text, html = render(build_digest("morning", MORNING, ROUTES, [release], SOURCES, NAMES, WINDOW, DAY))
     for part in (text, html):
         assert "総合通信基盤局" in part and "別紙1" in part and "本文に追加: 報告期限を延長しました。" in part
-    assert '<a href="https://www.soumu.go.jp/a.pdf"' in html
+        assert "「別紙1 行政指導文書 株式会社X 代表取締役 殿」" in part
+    assert '<a href="https://www.soumu.go.jp/a.pdf"' in html and '<a href="https://www.soumu.go.jp/b.xlsx"' in html
+    assert ink_ratio(screenshot(html, "digest-attachments.png", width=760)) > 0.02
 
 
 def test_deadlines_come_first_soonest_first_and_link_to_their_items():

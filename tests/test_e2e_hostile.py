@@ -29,7 +29,7 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 # A category of the test's own, so that which items alert does not depend on the classifier.
 WATCH = """
 [[categories]]
-name = "watch"
+name = "probe"
 include = ["項目"]
 """
 

@@ -76,7 +76,7 @@ def alerted_titles(runtime: Runtime) -> list[str]:
 
 
 def detail_requests(site: LocalSite) -> list[str]:
-    return [r["path"] for r in site.requests() if r["path"] not in (LIST, "/robots.txt")]
+    return [r["path"] for r in site.requests() if r["path"] not in (LIST, "/robots.txt") and "/main_content/" not in r["path"]]
 
 
 def test_first_poll_records_a_silent_baseline_without_detail_fetches(mic_runtime, site):

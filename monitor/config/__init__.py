@@ -11,6 +11,8 @@ rejected, and secrets are read only from the environment.
 from monitor.config.loading import Settings, database_url, load_settings
 from monitor.config.schema import (
     BUILT_IN_CATEGORIES,
+    WATCH_CATEGORY,
+    AttachmentsConfig,
     CategoryConfig,
     ChannelConfig,
     Config,
@@ -24,11 +26,12 @@ from monitor.config.schema import (
     SlackConfig,
     SmtpConfig,
     SourceConfig,
+    WatchConfig,
 )
 from monitor.config.values import format_duration, parse_duration, within
 
 __all__ = [
-    "BUILT_IN_CATEGORIES", "CategoryConfig", "ChannelConfig", "Config", "DeliveryConfig", "FetchConfig", "HealthConfig",
+    "BUILT_IN_CATEGORIES", "WATCH_CATEGORY", "AttachmentsConfig", "WatchConfig", "CategoryConfig", "ChannelConfig", "Config", "DeliveryConfig", "FetchConfig", "HealthConfig",
     "LoggingConfig", "MetricsConfig", "RouteConfig", "ServiceConfig", "Settings", "SlackConfig", "SmtpConfig", "SourceConfig", "database_url",
     "format_duration", "load_settings", "parse_duration", "within",
 ]  # fmt: skip

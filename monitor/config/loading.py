@@ -23,7 +23,7 @@ from monitor.proxies import ProxySettings
 CONFIG_FILENAME = "regwatch.toml"
 # These lists are replaced whole by the user's; every other table merges key by key
 # (so a user's [channels.default] replaces that one channel).
-_LIST_SECTIONS = ("sources", "routes", "categories")
+_LIST_SECTIONS = ("sources", "routes", "categories", "watch")
 
 
 @dataclass(frozen=True)

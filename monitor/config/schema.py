@@ -20,6 +20,7 @@ from pydantic import (
 
 import scrapers
 from monitor.config.values import DAY, Identifier, RegexList, Seconds, format_duration, within
+from monitor.facts.identifiers import check_digit
 from monitor.guard import parse_allow_entry
 from monitor.presets import expand
 
@@ -64,6 +65,45 @@ class FetchConfig(_Section):
     max_detail_fetches: int = Field(40, ge=0, le=10_000)
     detail_attempts: int = Field(3, ge=1, le=100)
     allow: Annotated[list[str], AfterValidator(_allow_entries)] = []
+
+
+class AttachmentsConfig(_Section):
+    """The files a release links to (PDF, Excel): fetched with its detail page, read in a bounded child process."""
+
+    enabled: bool = True
+    types: list[Literal["pdf", "xlsx", "xlsm"]] = ["pdf", "xlsx", "xlsm"]
+    max_per_item: int = Field(5, ge=0, le=100)
+    max_bytes: int = Field(10_000_000, ge=1024, le=1_000_000_000)
+    timeout: Annotated[Seconds, within(1, 600)] = 20.0
+    max_memory: int = Field(1_000_000_000, ge=100_000_000, le=64_000_000_000)
+    max_chars: int = Field(50_000, ge=100, le=10_000_000)
+
+
+def _corporate_number(number: str) -> str:
+    """13 digits whose first is the check digit of the other twelve (法人番号)."""
+    if not re.fullmatch(r"[0-9]{13}", number):
+        raise ValueError(f"{number!r} is not a 法人番号 (13 digits)")
+    if int(number[0]) != check_digit(number[1:]):
+        raise ValueError(f"{number!r} is not a 法人番号: its check digit should be {check_digit(number[1:])}")
+    return number
+
+
+class WatchConfig(_Section):
+    """What a team wants to hear about in any item of any source: its names, 法人番号, people and terms."""
+
+    # Tuples: an entry is hashable, so a config's watchlist is compiled once (monitor.watch).
+    name: str = Field(min_length=1)
+    companies: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+    aliases: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+    corporate_numbers: tuple[Annotated[str, AfterValidator(_corporate_number)], ...] = ()
+    people: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+    terms: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+
+    @model_validator(mode="after")
+    def _watches_something(self) -> WatchConfig:
+        if not (self.companies or self.aliases or self.corporate_numbers or self.people or self.terms):
+            raise ValueError(f"watch {self.name!r} lists nothing to watch (companies, aliases, corporate_numbers, people, terms)")
+        return self
 
 
 class DeliveryConfig(_Section):
@@ -168,6 +208,7 @@ class ChannelConfig(_Section):
 
 
 BUILT_IN_CATEGORIES = ("donation_refund", "guidance_notice", "cio_survey")
+WATCH_CATEGORY = "watch"  # an item that mentions a [[watch]] entry, whatever its other categories
 
 
 class CategoryConfig(_Section):
@@ -183,7 +224,7 @@ class CategoryConfig(_Section):
     @field_validator("name")
     @classmethod
     def _not_built_in(cls, name: str) -> str:
-        if name in BUILT_IN_CATEGORIES:
+        if name in (*BUILT_IN_CATEGORIES, WATCH_CATEGORY):
             raise ValueError(f"{name!r} is a built-in category")
         return name
 
@@ -273,6 +314,7 @@ class SourceConfig(_Section):
 class Config(_Section):
     service: ServiceConfig = ServiceConfig()
     fetch: FetchConfig = FetchConfig()
+    attachments: AttachmentsConfig = AttachmentsConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     slack: SlackConfig = SlackConfig()
     smtp: SmtpConfig = SmtpConfig()
@@ -285,6 +327,7 @@ class Config(_Section):
     routes: list[RouteConfig] = []
     sources: list[SourceConfig] = []
     categories: list[CategoryConfig] = []
+    watch: list[WatchConfig] = []
 
     @property
     def category_names(self) -> list[str]:
@@ -295,13 +338,13 @@ class Config(_Section):
         _require_unique("sources", [source.id for source in self.sources])
         _require_unique("routes", [route.name for route in self.routes])
         _require_unique("categories", [category.name for category in self.categories])
+        _require_unique("watch", [entry.name for entry in self.watch])
         source_ids = {source.id for source in self.sources}
         for index, route in enumerate(self.routes):
             for category in route.categories:
-                if category != "*" and category not in self.category_names:
-                    raise ValueError(
-                        f"routes[{index}] ({route.name}): unknown category {category!r}; known: {', '.join(self.category_names)}"
-                    )
+                known = [*self.category_names, WATCH_CATEGORY]
+                if category != "*" and category not in known:
+                    raise ValueError(f"routes[{index}] ({route.name}): unknown category {category!r}; known: {', '.join(known)}")
             for channel in route.channels:
                 if channel not in self.channels:
                     raise ValueError(

@@ -60,7 +60,7 @@ def table_figures(text: str) -> tuple[list[tuple[int, Figure]], list[tuple[int, 
         if read:
             cells += read
             spans.append((line.start(), line.end()))
-        elif line.group(0).strip():
+        elif line.group(0).strip() and "\t" not in line.group(0):  # a header row names columns, not the table
             headings.append((line.start(), line.group(0)))
     tab_cells, tab_spans = _tab_table(text)
     cells += tab_cells

@@ -17,6 +17,7 @@ from monitor.store.items import (
     insert_items,
     item_ids,
     known_items,
+    save_attachments,
     save_classifications,
     save_events,
     save_listings,
@@ -38,7 +39,7 @@ from monitor.store.sources import (
 )
 
 __all__ = [
-    "ClaimedSource", "KnownItem", "Store", "StoredContent", "claim_sources", "detail_failures", "detail_retries",
+    "ClaimedSource", "KnownItem", "Store", "save_attachments", "StoredContent", "claim_sources", "detail_failures", "detail_retries",
     "events_between", "finish_failure", "finish_sources", "insert_for", "insert_items", "item_ids", "known_items",
     "list_items", "prepared", "give_back_sources", "release_sources", "save_classifications", "save_events", "save_fetch_states",
     "save_listings", "source_row", "source_rows", "stored_content", "sync_sources", "update_items",

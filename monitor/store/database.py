@@ -25,7 +25,7 @@ from sqlalchemy.sql import Insert
 from sqlmodel import Session
 
 from monitor.errors import StoreError
-from monitor.models import ClassificationRow, EventRow, FetchStateRow, ItemLabelRow, ItemRow, ListingRow, SourceRow
+from monitor.models import AttachmentRow, ClassificationRow, EventRow, FetchStateRow, ItemLabelRow, ItemRow, ListingRow, SourceRow
 
 SOURCE = SourceRow.__table__
 FETCH_STATE = FetchStateRow.__table__
@@ -34,6 +34,7 @@ LISTING = ListingRow.__table__
 EVENT = EventRow.__table__
 CLASSIFICATION = ClassificationRow.__table__
 ITEM_LABEL = ItemLabelRow.__table__
+ATTACHMENT = AttachmentRow.__table__
 _MIGRATION_LOCK_ID = 0x7265_6777  # "regw": serializes concurrent `db upgrade` on PostgreSQL
 _READ_ONLY = "regwatch_read_only"
 

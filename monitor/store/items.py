@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 from monitor.items import Classification
-from monitor.store.database import CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, insert_for, prepared
+from monitor.store.database import ATTACHMENT, CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, insert_for, prepared
 
 
 class KnownItem(NamedTuple):
@@ -227,3 +227,13 @@ def _upsert_classification(connection: Connection) -> Any:
     statement = insert_for(connection, CLASSIFICATION)
     columns = ("labels", "scores", "evidence", "facts", "model", "classified_at")
     return statement.on_conflict_do_update(index_elements=["item_id"], set_={name: statement.excluded[name] for name in columns})
+
+
+def save_attachments(connection: Connection, item_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
+    """The attachments of ``item_ids`` as read now (``rows``, each with its ``item_id``), replacing
+    what was stored for those items: a file the page no longer links is gone."""
+    if not item_ids:
+        return
+    connection.execute(delete(ATTACHMENT).where(ATTACHMENT.c.item_id.in_(sorted(set(item_ids)))))
+    if rows:
+        connection.execute(ATTACHMENT.insert(), list(rows))

@@ -20,7 +20,7 @@ from monitor.store.database import CLASSIFICATION, EVENT, ITEM, ITEM_LABEL
 Term = tuple[str, ...]  # alternatives: any one of them matches
 _FTS = table("item_search", column("rowid"), column("rank"))
 _TRIGRAM = 3
-# The expression of PostgreSQL's trigram index (migration 0004), written the same way so it is used.
+# The expression of PostgreSQL's trigram index (migration 0005), written the same way so it is used.
 _PG_TEXT = literal_column("(item.title || ' ' || item.body)")
 
 

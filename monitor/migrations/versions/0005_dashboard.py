@@ -1,7 +1,7 @@
 """dashboard: users, label corrections, full-text search of items
 
-Revision ID: 0004_dashboard
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-04
 
 Search is kept by the database itself, so the pipeline writes items as before: on SQLite an FTS5
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0004_dashboard"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
