@@ -4,7 +4,6 @@ the image needs no curl. Plain http.client: no proxy from the environment applie
 
 from __future__ import annotations
 
-import http.client
 import sys
 
 import click
@@ -21,6 +20,8 @@ _ANY = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
 @pass_context
 def health(context: Context, ready: bool, timeout: float) -> None:
     """Exit 0 when the running service is live (the scheduler ticks), or ready with --ready; else 1."""
+    import http.client
+
     metrics = context.settings().config.metrics
     if metrics.port == 0:
         raise CliError("the health endpoint is off ([metrics] port = 0)")
