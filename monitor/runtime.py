@@ -10,9 +10,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, TextIO
 
 from monitor import store
-from monitor.classification import Classifier, LoadedOnFirstUse, load_classifier
+from monitor.classification import LoadedOnFirstUse, load_classifier
 from monitor.config import Settings
 from monitor.fetch import Fetcher
+from monitor.items import Document
 from monitor.jpdates import utcnow
 from monitor.pipeline import Pipeline
 from monitor.sources import SourceSpec, resolve_all
@@ -39,15 +40,19 @@ class Runtime:
         return cls(settings, database, sources)
 
     @cached_property
-    def classifier(self) -> Classifier:
+    def classifier(self) -> LoadedOnFirstUse:
         """Loaded when the first new item needs it (the model, Sudachi's dictionary; the sentence
-        embeddings when an item passes a category's gate): every pipeline shares it."""
+        embeddings when an item passes a category's gate), or in the background by a service
+        (``ready``): every pipeline shares it."""
         return LoadedOnFirstUse(lambda: load_classifier(self.settings.config))
 
-    def ready(self) -> None:
-        """Freeze what every poll needs out of the garbage collector's sight: the code and the
-        settings live as long as the process, and every full collection would rescan them."""
+    def ready(self, *, preload: bool = False) -> None:
+        """Freeze what every poll needs out of the garbage collector's sight (the code and the
+        settings live as long as the process, and every full collection would rescan them).
+        ``preload``: a long-running process loads the classifier in the background meanwhile."""
         gc.freeze()
+        if preload:
+            self.classifier.preload(Document("準備株式会社に対する行政指導", ""))
 
     def pipeline(self, fetcher: Fetcher) -> Pipeline:
         return Pipeline(

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 async def run_worker(runtime: Runtime) -> None:
     config = runtime.settings.config
     await asyncio.to_thread(apply_queue_schema, runtime.store)
-    runtime.ready()
+    runtime.ready(preload=True)
     fetcher = runtime.fetcher()
     concurrency = config.worker.concurrency
     # procrastinate's own queries (fetching and finishing jobs, heartbeat, LISTEN) share this pool.
