@@ -146,14 +146,13 @@ def main() -> None:
         f"N = {arguments.pages} pages, latency {arguments.latency * 1000:g} ms, concurrency {CONCURRENCY}, "
         f"{CHURN:.0%} churn, median of {arguments.rounds}; network floor N x latency / concurrency = {ideal:.2f} s"
     )
-    print(f"{'':<22}{'regwatch':>18}{'urlwatch':>18}{'stdlib floor':>18}")
+    tools = ("regwatch", "urlwatch", "floor")
+    print(f"{'':<24}{'regwatch':>20}{'urlwatch':>20}{'stdlib floor':>20}")
     for cycle in ("cold", "warm"):
-        cells = [
-            f"{median[tool, cycle][0]:6.2f} s / {median[tool, cycle][1]:5.2f} s" for tool in ("regwatch", "urlwatch", "floor")
-        ]
-        print(f"{cycle + ' cycle, wall / CPU':<22}" + "".join(f"{cell:>18}" for cell in cells))
-    peaks = [f"{max(median[tool, cycle][2] for cycle in ('cold', 'warm')):6.0f} MB" for tool in ("regwatch", "urlwatch", "floor")]
-    print(f"{'peak RSS':<22}" + "".join(f"{cell:>18}" for cell in peaks))
+        cells = [f"{median[tool, cycle][0]:.2f} s / {median[tool, cycle][1]:.2f} s" for tool in tools]
+        print(f"{cycle + ' cycle, wall / CPU':<24}" + "".join(f"{cell:>20}" for cell in cells))
+    for cycle in ("cold", "warm"):
+        print(f"{'peak RSS, ' + cycle:<24}" + "".join(f"{median[tool, cycle][2]:>17.0f} MB" for tool in tools))
     for cycle in ("cold", "warm"):
         wall, cpu, _ = median["regwatch", cycle]
         print(
