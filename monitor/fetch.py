@@ -21,7 +21,10 @@ checked against the guard's schemes, robots.txt and, when it connects anywhere n
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -113,12 +116,12 @@ class Fetcher:
         self._config = config
         self._policy = AddressPolicy.from_entries(config.allow)
         self._proxies = proxies or ProxySettings({}, {})
-        ssl_context = httpx.create_ssl_context()  # certifi, or SSL_CERT_FILE / SSL_CERT_DIR when set
-        self._direct = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context, network_backend=GuardedBackend(self._policy), **_POOL_LIMITS
-        )
+        self._backend = GuardedBackend(self._policy)
+        # A pool per origin: httpcore's pool scans all of its connections (some scans quadratic)
+        # twice per request, which cost more CPU than the request itself with ten hosts.
+        self._direct: dict[tuple[bytes, bytes], httpcore.AsyncConnectionPool] = {}
         self._proxied = {
-            url: proxy_pool(Proxy.parse(url), ssl_context, **_POOL_LIMITS) for url in set(self._proxies.by_scheme.values())
+            url: proxy_pool(Proxy.parse(url), ssl_context(), **_POOL_LIMITS) for url in set(self._proxies.by_scheme.values())
         }
         self._headers = [
             (b"User-Agent", user_agent(config.contact).encode()),
@@ -134,8 +137,7 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def aclose(self) -> None:
-        await self._direct.aclose()
-        for pool in self._proxied.values():
+        for pool in [*self._direct.values(), *self._proxied.values()]:
             await pool.aclose()
 
     async def get(
@@ -231,7 +233,7 @@ class Fetcher:
         self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate, limit: int | None = None
     ) -> _Answer:
         pool = self._pool_for(target)
-        if pool is not self._direct:
+        if isinstance(pool, httpcore.AsyncHTTPProxy):
             host = target.raw_host.decode("ascii")
             await check_proxied_target(self._policy, host, target.port or _default_port(target.scheme))
         request = httpcore.Request(
@@ -264,7 +266,16 @@ class Fetcher:
 
     def _pool_for(self, target: httpx.URL) -> httpcore.AsyncConnectionPool | httpcore.AsyncHTTPProxy:
         proxy = self._proxies.for_url(target.scheme, target.host)
-        return self._direct if proxy is None else self._proxied[proxy]
+        if proxy is not None:
+            return self._proxied[proxy]
+        origin = (target.raw_scheme, target.netloc)
+        pool = self._direct.get(origin)
+        if pool is None:
+            context = ssl_context() if target.scheme == "https" else None
+            pool = self._direct[origin] = httpcore.AsyncConnectionPool(
+                ssl_context=context, network_backend=self._backend, **_POOL_LIMITS
+            )
+        return pool
 
     @staticmethod
     def _page(url: str, status: int, headers: _Headers, content: bytes) -> Page:
@@ -335,6 +346,17 @@ class Fetcher:
         return _Robots(rules, expires)
 
 
+def ssl_context() -> ssl.SSLContext:
+    """certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR when set: loaded once per process and
+    setting, when the first https origin needs them (loading the bundle costs 80 ms of CPU)."""
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
 class _Headers:
     """Case-insensitive lookup of the few response headers regwatch reads (latin-1, as HTTP is)."""
 
@@ -348,8 +370,10 @@ class _Headers:
         return value.decode("latin-1") if value is not None else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_url(url: str) -> httpx.URL:
-    """The URL to request, or RefusedURLError: only http and https, and only valid URLs."""
+    """The URL to request, or RefusedURLError: only http and https, and only valid URLs.
+    Kept per URL: every poll asks for the same list pages, and parsing costs a tenth of a request."""
     try:
         target = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:

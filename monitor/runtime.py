@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, TextIO
 
-from alerts.channels import build_channels
-from alerts.deliver import Deliverer
 from monitor import store
-from monitor.classification import Classifier, load_classifier
+from monitor.classification import LoadedOnFirstUse, load_classifier
 from monitor.config import Settings
 from monitor.fetch import Fetcher
 from monitor.items import Document
@@ -21,6 +19,7 @@ from monitor.pipeline import Pipeline
 from monitor.sources import SourceSpec, resolve_all
 
 if TYPE_CHECKING:
+    from alerts.deliver import Deliverer
     from monitor.classification.model import Example
 
 
@@ -42,10 +41,12 @@ class Runtime:
         return cls(settings, database, sources)
 
     @cached_property
-    def classifier(self) -> Classifier:
-        """Loaded once per process (about half a second): every pipeline shares it. Label
-        corrections made in the dashboard are trained on with the corpus."""
-        return load_classifier(self.settings.config, corrections=self.label_corrections())
+    def classifier(self) -> LoadedOnFirstUse:
+        """Loaded when the first new item needs it (the model, Sudachi's dictionary; the sentence
+        embeddings when an item passes a category's gate), or in the background by a service
+        (``ready``): every pipeline shares it. Label corrections made in the dashboard are trained
+        on with the corpus."""
+        return LoadedOnFirstUse(lambda: load_classifier(self.settings.config, corrections=self.label_corrections()))
 
     def label_corrections(self) -> list[Example]:
         import json
@@ -57,16 +58,13 @@ class Runtime:
             items = corrected_items(connection)
         return examples_from_jsonl(json.dumps(correction_record(item), ensure_ascii=False) for item in items)
 
-    def ready(self) -> None:
-        """Load what every poll needs, then freeze it out of the garbage collector's sight.
-
-        The model and the libraries it brings live as long as the process; without gc.freeze()
-        every full collection rescans them (an unchanged page cost 1.3 ms of CPU instead of 0.8).
-        """
-        # A title past a category's gate loads the model, Sudachi's dictionary and the sentence
-        # embeddings: otherwise the first new item would load them in the middle of a poll.
-        self.classifier.classify(Document("準備株式会社に対する行政指導", ""))
+    def ready(self, *, preload: bool = False) -> None:
+        """Freeze what every poll needs out of the garbage collector's sight (the code and the
+        settings live as long as the process, and every full collection would rescan them).
+        ``preload``: a long-running process loads the classifier in the background meanwhile."""
         gc.freeze()
+        if preload:
+            self.classifier.preload(Document("準備株式会社に対する行政指導", ""))
 
     def pipeline(self, fetcher: Fetcher) -> Pipeline:
         return Pipeline(
@@ -82,6 +80,9 @@ class Runtime:
         return Fetcher(self.settings.config.fetch, proxies=self.settings.proxies)
 
     def deliverer(self, console: TextIO | None = None) -> Deliverer:
+        from alerts.channels import build_channels
+        from alerts.deliver import Deliverer
+
         return Deliverer(self.store, build_channels(self.settings, console), self.settings.config.delivery)
 
     def close(self) -> None:

@@ -110,9 +110,9 @@ class Service:
 
     async def run(self) -> None:
         stop_on_signals(self.request_stop)
-        # Served from the start: /readyz and /metrics answer while the model loads (/healthz says "starting").
+        # Served from the start: /readyz and /metrics answer before the first tick (/healthz says "starting").
         endpoint = serve(self._config, self._runtime.store)
-        self._runtime.ready()
+        self._runtime.ready(preload=True)
         fetcher = self._runtime.fetcher()
         pipeline = self._runtime.pipeline(fetcher)
         deliverer = self._runtime.deliverer()

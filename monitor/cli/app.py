@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from monitor import __version__, logs
-from monitor.config import Settings, load_settings
+from monitor import logs
 from monitor.errors import ConfigError, RegwatchError
 
 if TYPE_CHECKING:
+    from monitor.config import Settings
     from monitor.runtime import Runtime
 
 
@@ -29,6 +29,8 @@ class Context:
     log_format: logs.LogFormat | None  # None: [logging] format of the config
 
     def settings(self) -> Settings:
+        from monitor.config import load_settings
+
         try:
             settings = load_settings(self.config_path)
         except ConfigError as exc:
@@ -85,6 +87,14 @@ class _Group(click.Group):
         return super().parse_args(ctx, hoist_global_options(args))
 
 
+def _show_version(context: click.Context, _option: click.Parameter, asked: bool) -> None:
+    if asked and not context.resilient_parsing:
+        from monitor import __version__
+
+        click.echo(f"regwatch, version {__version__}")
+        context.exit()
+
+
 @click.group(cls=_Group)
 @click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), help="TOML file (default: ./regwatch.toml or $REGWATCH_CONFIG)."
@@ -96,7 +106,9 @@ class _Group(click.Group):
     default=None,
     help="json: one object per line (default: [logging] format).",
 )
-@click.version_option(__version__, prog_name="regwatch")
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version, help="Show the version and exit."
+)
 @click.pass_context
 def main(context: click.Context, config_path: str | None, verbose: int, log_format: logs.LogFormat | None) -> None:
     """Watch Japanese ministry and news sources and alert teams about what matters to them.

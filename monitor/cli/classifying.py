@@ -9,7 +9,6 @@ from typing import IO, Any
 import click
 
 from monitor.cli.app import CliError, Context, main, pass_context
-from monitor.config import parse_duration
 from monitor.jpdates import format_jst, parse_timestamp, utcnow
 
 
@@ -17,6 +16,8 @@ def _since(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
+        from monitor.config import parse_duration
+
         return utcnow() - timedelta(seconds=parse_duration(value))
     except ValueError:
         pass

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from alerts.states import DEAD, FAILED, HELD, STATES
 from monitor.cli.app import CliError, Context, main, pass_context
 from monitor.cli.polling import echo_delivery
-from monitor.items import EventKind
 from monitor.jpdates import JST, format_jst, utcnow
+
+if TYPE_CHECKING:
+    from monitor.items import EventKind
 
 
 @main.group("outbox")

@@ -5,7 +5,6 @@ the image needs no curl. Plain http.client: no proxy from the environment applie
 
 from __future__ import annotations
 
-import http.client
 import sys
 
 import click
@@ -24,6 +23,8 @@ _ANY = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
 def health(context: Context, ready: bool, worker: bool, timeout: float) -> None:
     """Exit 0 when the running service is live (the scheduler ticks; a worker's heartbeat with
     --worker), or ready with --ready; else 1."""
+    import http.client
+
     metrics = context.settings().config.metrics
     key, port = ("worker_port", metrics.worker_port) if worker else ("port", metrics.port)
     if port == 0:

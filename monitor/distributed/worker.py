@@ -48,7 +48,7 @@ async def _beat(every: float) -> None:
 async def _work(runtime: Runtime) -> None:
     config = runtime.settings.config
     await asyncio.to_thread(apply_queue_schema, runtime.store)
-    runtime.ready()
+    runtime.ready(preload=True)
     fetcher = runtime.fetcher()
     concurrency = config.worker.concurrency
     # procrastinate's own queries (fetching and finishing jobs, heartbeat, LISTEN) share this pool.

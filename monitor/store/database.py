@@ -3,20 +3,20 @@ transactions that turn SQL errors into StoreError, and statements built once per
 
 from __future__ import annotations
 
+import ast
 import functools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from importlib import resources
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Connection,
     Engine,
     create_engine,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +26,9 @@ from sqlmodel import Session
 
 from monitor.errors import StoreError
 from monitor.models import AttachmentRow, ClassificationRow, EventRow, FetchStateRow, ItemLabelRow, ItemRow, ListingRow, SourceRow
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 SOURCE = SourceRow.__table__
 FETCH_STATE = FetchStateRow.__table__
@@ -70,7 +73,14 @@ class Store:
         return Session(self.engine, expire_on_commit=False)
 
     def upgrade(self) -> None:
-        """Apply pending Alembic migrations (idempotent; safe when several processes start at once)."""
+        """Apply pending Alembic migrations (idempotent; safe when several processes start at once).
+
+        A database at the head costs one query: Alembic (a third of a second of imports) loads
+        only when there is something to apply."""
+        if not self.pending_migrations():
+            return
+        from alembic import command
+
         with self.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
@@ -79,13 +89,11 @@ class Store:
             command.upgrade(config, "head")
 
     def pending_migrations(self) -> bool:
-        with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision() != self._migration_head
-
-    @functools.cached_property
-    def _migration_head(self) -> str | None:
-        """The newest migration this code ships: read once (a probe asks every few seconds)."""
-        return ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()
+        with self.read() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return True
+            applied = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+        return applied != shipped_heads()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -99,7 +107,32 @@ def _store_error(exc: SQLAlchemyError) -> StoreError:
     return StoreError(f"database error: {exc.__class__.__name__}: {exc}", unavailable=unavailable)
 
 
+@functools.cache
+def shipped_heads() -> frozenset[str]:
+    """The newest migrations this code ships, read from the scripts' ``revision`` and
+    ``down_revision`` lines as Alembic writes them, without Alembic's own (slow) loading."""
+    revisions: set[str] = set()
+    replaced: set[str] = set()
+    for script in resources.files("monitor.migrations").joinpath("versions").iterdir():
+        if not script.name.endswith(".py") or script.name == "__init__.py":
+            continue
+        source = script.read_text(encoding="utf-8")
+        revisions.add(ast.literal_eval(_assigned("revision", source)))
+        down = ast.literal_eval(_assigned("down_revision", source))
+        replaced.update((down,) if isinstance(down, str) else down or ())
+    return frozenset(revisions - replaced)
+
+
+def _assigned(name: str, source: str) -> str:
+    found = re.search(rf"^{name}(?:: [^=]+)? = (.+)$", source, re.MULTILINE)
+    if found is None:
+        raise StoreError(f"a migration script without a {name} line")
+    return found.group(1)
+
+
 def _alembic_config(url: str) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", "monitor:migrations")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -1,0 +1,101 @@
+"""Start-up benchmark: wall and CPU seconds of fresh ``regwatch`` processes, medians of several runs.
+
+    python bench/startup.py [--runs 7] [--pages 10]
+
+- ``regwatch --help``;
+- ``regwatch poll --once --no-deliver`` with nothing to classify: N listing pages (as in
+  bench/poll_cycle.py) on a loopback site, polled once beforehand, then unchanged (every page 304);
+- the same poll where one page gained a release (one gated item to classify: the model loads).
+CPU is the child's user + system time (os.wait4), so the load of a shared machine inflates wall
+time much more than it does CPU time. Peak RSS is the child's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from poll_cycle import HOSTS, Site, write_config  # noqa: E402
+
+from tests.cli import regwatch_command  # noqa: E402
+from tests.servers import start  # noqa: E402
+
+# Forks from a small process of its own: Linux keeps the peak RSS of the address space a process
+# replaces at exec, so a child of this (larger) process would report this process's peak.
+_LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+child = os.fork()
+if child == 0:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(child, 0)
+wall = time.perf_counter() - started
+print(os.waitstatus_to_exitcode(status), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+"""
+
+
+def run_once(arguments: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one run."""
+    launched = subprocess.run([sys.executable, "-c", _LAUNCHER, *arguments], cwd=cwd, env=env, capture_output=True, text=True)
+    status, wall, cpu, rss = launched.stdout.split()
+    if status != "0":
+        raise SystemExit(f"{' '.join(arguments)} failed (exit {status})")
+    return float(wall), float(cpu), float(rss)
+
+
+def measure(name: str, arguments: list[str], cwd: Path, env: dict[str, str], runs: int, before=None) -> None:
+    results = []
+    for _ in range(runs):
+        if before:
+            before()
+        results.append(run_once(arguments, cwd, env))
+    wall, cpu, rss = (statistics.median(column) for column in zip(*results, strict=True))
+    print(f"{name:<34} wall {wall:5.2f}s  cpu {cpu:5.2f}s  peak RSS {rss:6.1f} MB  (median of {runs})", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--pages", type=int, default=10)
+    arguments = parser.parse_args()
+    command = regwatch_command()
+    with tempfile.TemporaryDirectory() as temp:
+        workdir = Path(temp)
+        site_root = workdir / "site"
+        site_root.mkdir()
+        site = Site(site_root, arguments.pages)
+        server = start("tests.servers.site", "--root", str(site_root), *[f"--host={h}" for h in ["127.0.0.1", *HOSTS]])
+        try:
+            write_config(workdir, server.port, arguments.pages, 10, 0.0)
+            env = {**os.environ, "REGWATCH_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}"}
+            poll = [*command, "poll", "--once", "--no-deliver"]
+            run_once(poll, workdir, env)  # the baseline: every item first seen
+            measure("regwatch --help", [*command, "--help"], workdir, env, arguments.runs)
+            measure("regwatch poll --once (all 304)", poll, workdir, env, arguments.runs)
+            rng = random.Random(0)
+            measure(
+                "regwatch poll --once (1 new item)",
+                poll,
+                workdir,
+                env,
+                arguments.runs,
+                before=lambda: site.publish(1 / arguments.pages, rng),
+            )
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
