@@ -23,8 +23,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
-import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -51,7 +49,7 @@ from monitor.errors import (
 from monitor.guard import ALLOWED_SCHEMES, AddressPolicy
 from monitor.items import Page
 from monitor.jpdates import utcnow
-from monitor.network import AddressRefused, GuardedBackend, check_proxied_target, proxy_pool
+from monitor.network import AddressRefused, GuardedBackend, check_proxied_target, proxy_pool, ssl_context
 from monitor.proxies import Proxy, ProxySettings
 from monitor.urls import absolute_url, origin_of
 
@@ -344,17 +342,6 @@ class Fetcher:
             logger.warning("%s: unreadable robots.txt, treating it as absent", origin, exc_info=True)
             rules = None
         return _Robots(rules, expires)
-
-
-def ssl_context() -> ssl.SSLContext:
-    """certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR when set: loaded once per process and
-    setting, when the first https origin needs them (loading the bundle costs 80 ms of CPU)."""
-    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-
-
-@functools.lru_cache(maxsize=4)
-def _ssl_context(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
-    return httpx.create_ssl_context()
 
 
 class _Headers:

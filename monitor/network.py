@@ -15,7 +15,9 @@ resolve to allowed addresses. The proxy remains the network's own egress control
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import os
 import socket
 import ssl
 from collections.abc import Iterable
@@ -23,6 +25,7 @@ from typing import Any
 
 import anyio
 import httpcore
+import httpx
 
 from monitor.guard import AddressPolicy, IPAddress
 from monitor.proxies import Proxy
@@ -146,3 +149,14 @@ def proxy_pool(proxy: Proxy, ssl_context: ssl.SSLContext, **limits: Any) -> http
         network_backend=ProxyBackend(proxy),
         **limits,
     )
+
+
+def ssl_context() -> ssl.SSLContext:
+    """certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR when set: loaded once per process and
+    setting, when the first https origin needs them (loading the bundle costs 80 ms of CPU)."""
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context()

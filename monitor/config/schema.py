@@ -20,7 +20,6 @@ from pydantic import (
 
 import scrapers
 from monitor.config.values import DAY, Identifier, RegexList, Seconds, format_duration, within
-from monitor.facts.identifiers import check_digit
 from monitor.guard import parse_allow_entry
 from monitor.presets import expand
 
@@ -81,6 +80,9 @@ class AttachmentsConfig(_Section):
 
 def _corporate_number(number: str) -> str:
     """13 digits whose first is the check digit of the other twelve (法人番号)."""
+    # Here, not at the top: the facts package brings Sudachi, which a config without 法人番号 never needs.
+    from monitor.facts.identifiers import check_digit
+
     if not re.fullmatch(r"[0-9]{13}", number):
         raise ValueError(f"{number!r} is not a 法人番号 (13 digits)")
     if int(number[0]) != check_digit(number[1:]):
