@@ -24,14 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
+
+from tests.attachment_files import japanese_pdf  # noqa: E402
 
 IPA_GOTHIC = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
-LINES = [
+LINES = (
     "令和6年2月9日",
     "総合通信基盤局",
     "北陸通信サービス株式会社に対する行政指導",
@@ -40,20 +39,7 @@ LINES = [
     "再発防止策を講じ、令和6年3月8日までに報告するよう文書により指導しました。",
     "約928万件の顧客情報が流出したおそれがあり、①から③の措置を求めます。",
     "髙橋　﨑山　ＮＴＴ西日本（西日本電信電話株式会社）　㈱東和精機",
-]
-
-
-def make_pdf(font: str, pages: int) -> bytes:
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    for number in range(pages):
-        page.setFont(font, 11)
-        for index, line in enumerate(LINES):
-            page.drawString(60, 780 - 18 * index, line)
-        page.drawString(60, 60, f"{number + 1}ページ")
-        page.showPage()
-    page.save()
-    return buffer.getvalue()
+)
 
 
 def with_pdfminer(data: bytes) -> str:
@@ -107,24 +93,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=20)
     pages = parser.parse_args().pages
-    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
     fonts = {"CID HeiseiKakuGo-W5": "HeiseiKakuGo-W5"}
     if IPA_GOTHIC.exists():
         pdfmetrics.registerFont(TTFont("IPAGothic", str(IPA_GOTHIC)))
         fonts["IPA Gothic embedded"] = "IPAGothic"
-    expected = "".join("\n".join(LINES) + f"\n{number + 1}ページ\n" for number in range(pages))
+    expected = "\n".join(LINES * pages)
     print(f"{pages} pages of Japanese text; recovered = share of the source's characters found in order")
     print(f"{'PDF':22} {'parser':10} {'recovered':>9} {'CPU ms/page':>12} {'peak MB':>8}")
     for label, font in fonts.items():
-        data = make_pdf(font, pages)
+        data = japanese_pdf(LINES, pages, font)
         for name, parse in (("pdfminer", with_pdfminer), ("pypdf", with_pypdf)):
             share, per_page, peak = measure(parse, data, pages, expected)
             print(f"{label:22} {name:10} {share:9.1%} {per_page:12.1f} {peak:8.1f}")
         for name, parse in (("pdfminer", with_pdfminer), ("pypdf", with_pypdf)):
-            found = parse(make_pdf(font, 1))
+            found = parse(japanese_pdf(LINES, 1, font))
             lost = sorted(set("".join(LINES)) - set(found) - {"\u3000"})
             print(f"  {name} lost: {''.join(lost) or 'nothing'}" + ("  (wrote (cid:…) instead)" if "(cid:" in found else ""))
-    per_file, peak = bounded_cost(make_pdf("HeiseiKakuGo-W5", pages))
+    per_file, peak = bounded_cost(japanese_pdf(LINES, pages))
     print(f"bounded read of the {pages}-page PDF in a child process: {per_file:.0f} ms CPU per file, peak RSS {peak:.0f} MB")
 
 

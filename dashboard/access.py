@@ -33,6 +33,15 @@ def signed_in(request: Request) -> Session:
 
 
 def api_user(request: Request) -> Session:
+    """Decided once per request: the app asks before the body is read (a stranger gets 401, not
+    the API's 422), and the route's dependency gets the same answer."""
+    if not hasattr(request.state, "api_session"):
+        request.state.api_session = _api_credentials(request)
+    session: Session = request.state.api_session
+    return session
+
+
+def _api_credentials(request: Request) -> Session:
     session: Session = request.state.session
     if session.user is not None:
         return session

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -97,7 +98,18 @@ def create_app(settings: DashboardSettings) -> FastAPI:
             # For this request only: the proxy names the user again on each; the cookie never keeps it.
             session = Session(own.csrf, proxied, _role_of(settings.store, proxied), own.expires)
         request.state.session = session
-        response: Response = await call_next(request)
+        response: Response
+        if request.url.path.startswith(("/api/", "/feeds/")) and request.url.path != app.openapi_url:
+            from dashboard.access import api_user
+
+            try:
+                await run_in_threadpool(api_user, request)
+            except StarletteHTTPException as exc:
+                response = await http_exception_handler(request, exc)
+            else:
+                response = await call_next(request)
+        else:
+            response = await call_next(request)
         issued: Session | None = getattr(request.state, "issued", None)
         if issued is not None or cookie is None:
             response.set_cookie(

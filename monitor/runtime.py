@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -12,11 +13,14 @@ from typing import TYPE_CHECKING, TextIO
 from monitor import store
 from monitor.classification import LoadedOnFirstUse, load_classifier
 from monitor.config import Settings
+from monitor.errors import StoreError
 from monitor.fetch import Fetcher
 from monitor.items import Document
 from monitor.jpdates import utcnow
 from monitor.pipeline import Pipeline
 from monitor.sources import SourceSpec, resolve_all
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from alerts.deliver import Deliverer
@@ -49,13 +53,19 @@ class Runtime:
         return LoadedOnFirstUse(lambda: load_classifier(self.settings.config, corrections=self.label_corrections()))
 
     def label_corrections(self) -> list[Example]:
+        """The items people relabelled in the dashboard, as training examples; none while the
+        database cannot be read (the model is then the corpus's, and the next load has them)."""
         import json
 
         from monitor.classification.model import examples_from_jsonl
         from monitor.store.people import corrected_items, correction_record
 
-        with self.store.read() as connection:
-            items = corrected_items(connection)
+        try:
+            with self.store.read() as connection:
+                items = corrected_items(connection)
+        except StoreError as exc:
+            logger.warning("label corrections not read (%s): the classifier is trained on the corpus alone", exc)
+            return []
         return examples_from_jsonl(json.dumps(correction_record(item), ensure_ascii=False) for item in items)
 
     def ready(self, *, preload: bool = False) -> None:

@@ -21,12 +21,15 @@ NOTICE_LINES = (
 )
 
 
-def japanese_pdf(lines: tuple[str, ...] = NOTICE_LINES, pages: int = 1) -> bytes:
-    pdfmetrics.registerFont(UnicodeCIDFont(JAPANESE_FONT))
+def japanese_pdf(lines: tuple[str, ...] = NOTICE_LINES, pages: int = 1, font: str = JAPANESE_FONT) -> bytes:
+    """``lines`` on each of ``pages`` pages, in ``font``: the CID font (registered here) or a font the
+    caller registered with reportlab."""
+    if font == JAPANESE_FONT:
+        pdfmetrics.registerFont(UnicodeCIDFont(JAPANESE_FONT))
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     for _ in range(pages):
-        page.setFont(JAPANESE_FONT, 11)
+        page.setFont(font, 11)
         for index, line in enumerate(lines):
             page.drawString(60, 780 - 18 * index, line)
         page.showPage()

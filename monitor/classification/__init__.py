@@ -64,8 +64,11 @@ class LoadedOnFirstUse:
         the middle of a poll. Items that come sooner wait for the load."""
 
         def load() -> None:
-            with self._lock:
-                self.loaded.classify(warm_up)
+            try:
+                with self._lock:
+                    self.loaded.classify(warm_up)
+            except Exception:  # the first item that needs the model loads it again, in its own thread
+                logger.exception("the classifier did not load in the background")
 
         threading.Thread(target=load, name="classifier-preload", daemon=True).start()
 
