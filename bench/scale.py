@@ -21,7 +21,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -83,20 +82,28 @@ class CpuMeter:
     def __init__(self, parts: dict[str, list[int]]) -> None:
         self.parts = parts
         self.start = self._read()
-        self.wall = time.monotonic()
 
     def _read(self) -> dict[str, float]:
         readings = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in self.parts.items()}
         readings["postgres"] = sum(cpu_seconds(pid) for pid in postgres_pids())
         return readings
 
-    def line(self, polls: int) -> str:
-        end, wall = self._read(), time.monotonic() - self.wall
-        used = {name: end[name] - self.start.get(name, 0.0) for name in end}
-        return (
-            "  ".join(f"{name} {seconds / wall:4.2f}" for name, seconds in used.items())
-            + f" cores busy; workers {used['workers'] * 1000 / polls:.1f} ms CPU per poll"
-        )
+    def per_poll(self, polls: int) -> dict[str, float]:
+        """Milliseconds of CPU per poll of each part since the meter started."""
+        end = self._read()
+        return {name: (end[name] - self.start.get(name, 0.0)) * 1000 / polls for name in end}
+
+
+def usage_line(per_poll: dict[str, float]) -> str:
+    return (
+        "  ".join(f"{name} {ms:.1f}" for name, ms in per_poll.items()) + f"  (all {sum(per_poll.values()):.1f}) ms CPU per poll"
+    )
+
+
+def ceiling(per_poll: dict[str, float], workers: int, cores: int) -> float:
+    """The most polls per second this machine allows: each worker is one process (one core at
+    most), and all parts together share the cores."""
+    return min(workers * 1000 / per_poll["workers"], cores * 1000 / sum(per_poll.values()))
 
 
 def round_rate(site: LocalSite, sources: int, what: str, timeout: float) -> float:
@@ -106,7 +113,9 @@ def round_rate(site: LocalSite, sources: int, what: str, timeout: float) -> floa
     return sources / (moments[-1] - moments[0])
 
 
-def measure(workers: int, sources: int, concurrency: int, database_url: str, timeout: float) -> tuple[float, float, str]:
+def measure(
+    workers: int, sources: int, concurrency: int, database_url: str, timeout: float
+) -> tuple[float, float, dict[str, float]]:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         (work / "site").mkdir()
@@ -136,7 +145,7 @@ def measure(workers: int, sources: int, concurrency: int, database_url: str, tim
                 with connect(database_url) as connection:
                     connection.execute(f"UPDATE {schema}.source SET next_due_at = now()")
                 steady = round_rate(site, sources, "the steady round", timeout)
-                usage = meter.line(sources)
+                usage = meter.per_poll(sources)
         finally:
             for process in processes:
                 process.stop()
@@ -157,19 +166,22 @@ def main() -> None:
     print(
         f"{arguments.sources} loopback feeds on {len(HOSTS)} addresses; {os.cpu_count()} CPU(s); [worker] concurrency {arguments.concurrency}"
     )
-    rates: dict[int, tuple[float, float, str]] = {}
+    rates: dict[int, tuple[float, float, dict[str, float]]] = {}
     for workers in counts:
         rates[workers] = measure(workers, arguments.sources, arguments.concurrency, arguments.database_url, arguments.timeout)
         baseline, steady, usage = rates[workers]
         print(
             f"{workers} worker(s): baseline round {baseline:6.1f} polls/s, steady round (304s) {steady:6.1f} polls/s", flush=True
         )
-        print(f"    CPU in the steady round: {usage}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        print(f"    CPU in the steady round: {usage_line(usage)}; load average {os.getloadavg()[0]:.1f}", flush=True)
     first = counts[0]
+    cores = os.cpu_count() or 1
     for workers in counts[1:]:
+        expected = ceiling(rates[first][2], workers, cores) / ceiling(rates[first][2], first, cores)
         print(
             f"ratio {workers}/{first} workers: baseline x{rates[workers][0] / rates[first][0]:.2f}, "
-            f"steady x{rates[workers][1] / rates[first][1]:.2f}"
+            f"steady x{rates[workers][1] / rates[first][1]:.2f}; "
+            f"the CPU per poll of the {first}-worker round allows at most x{expected:.2f} on {cores} cores"
         )
 
 
