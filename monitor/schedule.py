@@ -66,6 +66,9 @@ class Poller:
         except StoreError as exc:
             self._outage.failed(exc)
             return
+        except asyncio.CancelledError:  # the service stops while a claim waits on the database: no error
+            logger.debug("tick cancelled by the stop")
+            return
         self._outage.succeeded()
         self._unrecorded -= {source.id for source in claimed}
         for source in claimed:
