@@ -48,7 +48,7 @@ class Digests:
         self._settings = settings
         self._config = settings.config
         self.channels = {name: channel for name, channel in self._config.channels.items() if channel.kind == "email"}
-        self._names = {source.id: source.name or source.id for source in self._config.sources}
+        self._names = self._config.source_names
 
     def build(self, name: str, window: tuple[datetime, datetime], day: date) -> Digest:
         with self._store.read() as connection:

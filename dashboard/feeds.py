@@ -36,7 +36,7 @@ def category_feed(request: Request, name: str, _reader: Annotated[Session, Depen
 
 @router.get("/source/{source_id}.atom", response_class=Response, responses=_ATOM_RESPONSE)
 def source_feed(request: Request, source_id: str, _reader: Annotated[Session, Depends(api_user)]) -> Response:
-    names = {source.id: source.name or source.id for source in request.app.state.settings.config.sources}
+    names = request.app.state.settings.config.source_names
     if source_id not in names:
         raise HTTPException(404, "no such source")
     return _feed(request, ItemFilter(source_id=source_id), f"source/{source_id}", f"regwatch: {names[source_id]}")

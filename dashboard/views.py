@@ -22,7 +22,7 @@ SOURCE_STATES = {
 
 
 def template_globals(config: Config) -> dict[str, Any]:
-    source_names = {source.id: source.name or source.id for source in config.sources}
+    source_names = config.source_names
     return {
         "categories": config.category_names,
         "category_label": category_label,

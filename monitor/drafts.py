@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 from monitor.config import Config
 from monitor.items import Alert, Attachment, Change, Classification, EventKind, lead_source
-from monitor.prepared import Prepared, document
+from monitor.prepared import Prepared
 from monitor.record import EventDraft
 from monitor.route import Delivery, route_event
 from monitor.sources import SourceSpec
-from monitor.watch import watched, watchlist
 
 
 @dataclass(frozen=True)
@@ -27,12 +26,10 @@ class FoundEvent:
 def event_drafts(config: Config, spec: SourceSpec, found: list[FoundEvent], classified: list[Classification]) -> list[EventDraft]:
     """Route each classified event; the alerts get their keys when recorded."""
     drafts = []
-    watch = watchlist(config.watch)
-    for event, classification in zip(found, classified, strict=True):
-        result = watched(watch, document(spec.id, event.prepared), classification)
+    alert_channels = config.alert_channels  # email channels are digests: they read the store, not the outbox
+    for event, result in zip(found, classified, strict=True):
         deliveries = route_event(config.routes, source_id=spec.id, event=event.kind, classification=result)
-        # Email channels are digests: they read the store, not the outbox.
-        alerts = tuple((d, alert_for(event, spec, result, d)) for d in deliveries if config.channels[d.channel].kind != "email")
+        alerts = tuple((d, alert_for(event, spec, result, d)) for d in deliveries if d.channel in alert_channels)
         drafts.append(
             EventDraft(
                 event.prepared.entry.url,

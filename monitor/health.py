@@ -30,7 +30,7 @@ class HealthPolicy:
             config.health.failures,
             config.health.empty_polls,
             tuple(config.health.channels),
-            {source.id: source.name or source.id for source in config.sources},
+            config.source_names,
         )
 
 

@@ -36,7 +36,7 @@ class Probes(Protocol):
 def serve(config: Config, store: Store) -> ObservabilityServer | None:
     """The endpoint of ``regwatch run`` as ``[metrics]`` says; None when it is off or cannot listen."""
     # Email channels have no outbox rows (a digest reads the store): no series for them.
-    channels = [name for name, channel in config.channels.items() if channel.kind != "email"]
+    channels = config.alert_channels
     probes = ServiceProbes(store, config.service.tick)
     return _started(config.metrics.host, config.metrics.port, probes, [DatabaseGauges(store, channels)])
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from monitor import extract, metrics, store
@@ -41,6 +42,7 @@ from monitor.jpdates import JST, utcnow
 from monitor.prepared import document, fetch_state, from_article, from_listing, item_row, item_update, title_update
 from monitor.record import Recorder, SourceOutcome
 from monitor.sources import SourceSpec
+from monitor.watch import classify_watched, watchlist
 
 logger = logging.getLogger(__name__)
 
@@ -201,9 +203,8 @@ class Pipeline:
         if not found:
             return []
         documents = [document(spec.id, event.prepared) for event in found]
-        return await asyncio.get_running_loop().run_in_executor(
-            _CLASSIFYING, metrics.timed_classification, self.classifier.classify_many, documents
-        )
+        classify = partial(classify_watched, self.classifier, watchlist(self.config.watch))
+        return await asyncio.get_running_loop().run_in_executor(_CLASSIFYING, metrics.timed_classification, classify, documents)
 
     async def _fetch_lists(
         self, spec: SourceSpec, claimed: store.ClaimedSource, report: RunReport, deadline: float

@@ -117,7 +117,11 @@ DOCUMENT_ATTACHMENT_CHARACTERS = 30_000
 
 def document(source_id: str, prepared: Prepared) -> Document:
     """What classification reads: the title, and the body followed by the attachments' text."""
-    texts = [normalize(attachment.text) for attachment in prepared.attachments if attachment.text]
+    texts, room = [], DOCUMENT_ATTACHMENT_CHARACTERS
+    for attachment in prepared.attachments:  # cut before normalizing: a file may hold 50,000 characters
+        if attachment.text and room > 0:
+            texts.append(normalize(attachment.text[:room]))
+            room -= len(texts[-1]) + 1
     attached = "\n".join(texts)[:DOCUMENT_ATTACHMENT_CHARACTERS]
     return Document(
         title=prepared.content.title,

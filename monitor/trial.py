@@ -17,6 +17,7 @@ from monitor.jpdates import JST, format_jst, utcnow
 from monitor.prepared import document, from_article, from_listing
 from monitor.route import route_event
 from monitor.sources import SourceSpec, resolve, resolve_all
+from monitor.watch import classify_watched, watchlist
 
 
 @dataclass
@@ -89,7 +90,8 @@ async def try_source(settings: Settings, spec: SourceSpec, limit: int, classifie
         return trial
     finally:
         await fetcher.aclose()
-    results = classifier.classify_many([document(spec.id, item) for item, _ in prepared])
+    watch = watchlist(settings.config.watch)
+    results = classify_watched(classifier, watch, [document(spec.id, item) for item, _ in prepared])
     for (item, detail), result in zip(prepared, results, strict=True):
         routes = route_event(settings.config.routes, source_id=spec.id, event="new", classification=result)
         trial.items.append(

@@ -16,10 +16,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from monitor.config import WATCH_CATEGORY, WatchConfig
 from monitor.items import Classification, Document
 from monitor.text import normalize_line
+
+if TYPE_CHECKING:
+    from monitor.classification import Classifier
 
 # Other names of companies people watch, each group one company (its trade name and its legal name).
 BUILT_IN_ALIASES: tuple[frozenset[str], ...] = tuple(
@@ -92,6 +96,13 @@ def _compiled(entries: tuple[WatchConfig, ...]) -> Watchlist:
 def watchlist(entries: Sequence[WatchConfig]) -> Watchlist:
     """The compiled watchlist of a config's entries (compiled once per config)."""
     return _compiled(tuple(entries))
+
+
+def classify_watched(classifier: Classifier, watch: Watchlist, documents: Sequence[Document]) -> list[Classification]:
+    """What a poll (and ``regwatch sources test``) decides of each document: its categories, plus
+    ``watch`` where it names a watched entry."""
+    results = classifier.classify_many(documents)
+    return [watched(watch, document, result) for document, result in zip(documents, results, strict=True)]
 
 
 def watched(watch: Watchlist, document: Document, result: Classification) -> Classification:

@@ -335,6 +335,16 @@ class Config(_Section):
     def category_names(self) -> list[str]:
         return [*BUILT_IN_CATEGORIES, *(category.name for category in self.categories)]
 
+    @property
+    def alert_channels(self) -> list[str]:
+        """The channels alerts go to one by one (an email channel gets the digest instead)."""
+        return [name for name, channel in self.channels.items() if channel.kind != "email"]
+
+    @property
+    def source_names(self) -> dict[str, str]:
+        """Each source's name as people read it (its id where it has none)."""
+        return {source.id: source.name or source.id for source in self.sources}
+
     @model_validator(mode="after")
     def _references_resolve(self) -> Config:
         _require_unique("sources", [source.id for source in self.sources])

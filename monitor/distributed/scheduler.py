@@ -43,7 +43,7 @@ class Scheduler:
         self._config = runtime.settings.config
         self._app = app
         self._digests = Digests(runtime.store, runtime.settings)
-        self._alert_channels = [name for name, channel in self._config.channels.items() if channel.kind != "email"]
+        self._alert_channels = self._config.alert_channels
         self._outage = Outage("the database", logger, "no job is queued")
         self._stop = asyncio.Event()
 
