@@ -10,6 +10,9 @@ venv=${REGWATCH_VENV:?set REGWATCH_VENV to the venv to install into}
 step=${1:?usage: install.sh dependencies LOCK | project SRC | model DIR}
 target=${2:?usage: install.sh dependencies LOCK | project SRC | model DIR}
 
+# A TLS-inspecting proxy's CA bundle, when the build passes it as a secret (never baked in).
+if [ -f /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi
+
 case $step in
   dependencies)
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"

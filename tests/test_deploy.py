@@ -46,6 +46,15 @@ def test_dockerfile_copies_existing_paths():
                 assert (PROJECT_ROOT / source).exists(), source
 
 
+def test_the_image_holds_every_package_the_project_installs():
+    """The build installs what it copies: a package left out installs without a word and fails
+    only when its command runs (dashboard/ was, and `regwatch serve` could not start)."""
+    patterns = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {path.parent.name for path in PROJECT_ROOT.glob("*/__init__.py") if any(path.parent.match(p) for p in patterns)}
+    copied = {Path(source).name for sources, _ in stages()[0].copies() for source in sources}
+    assert packages and packages <= copied, f"not copied into the image: {sorted(packages - copied)}"
+
+
 def test_the_commented_team_setup_in_the_example_config_is_valid(tmp_path):
     example = (DEPLOY / "regwatch.toml").read_text(encoding="utf-8")
     commented = example[example.index("# Teams, each in its channel") :].splitlines()[2:]
