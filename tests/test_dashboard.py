@@ -285,6 +285,7 @@ def test_label_corrections_become_training_examples_and_a_model_of_their_own(tmp
     finally:
         runtime.close()
     assert example.document.title == GUIDANCE and example.labels == frozenset() and example.group == f"item-{ids[GUIDANCE]}"
+    assert example.document.published_at == NOW  # the stored moment, as a UTC time
     specs = category_specs(config())
     assert _model_file_name(specs, {}, [example]) != _model_file_name(specs, {})  # the cache never serves the old model
 
