@@ -8,8 +8,11 @@ text stays as written (never the normalized form); escaping is each channel's ow
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import zip_longest
+from typing import Any
 
 from alerts.facts_text import day_text, fact_lines
 from monitor.items import Alert, Change, HealthNotice, Notice, ProbeNotice
@@ -86,7 +89,7 @@ def alert_view(alert: Alert) -> AlertView:
         url=web_link(alert.url),
         lead=lead_of(alert.lead),
         meta=tuple(meta),
-        facts=tuple(fact_lines(alert.facts, alert.published_at.astimezone(JST).date() if alert.published_at else None)),
+        facts=tuple(facts_shown(alert.facts, alert.published_at)),
         attachments=tuple(
             (attachment.label or attachment.url.rsplit("/", 1)[-1], attachment.url, attachment.excerpt)
             for attachment in alert.attachments
@@ -101,18 +104,38 @@ def alert_view(alert: Alert) -> AlertView:
     )
 
 
-def change_lines(change: Change) -> list[str]:
-    """An update's change in Japanese, sentence by sentence."""
-    name = CHANGE_FIELDS.get(change.field, change.field)
+def facts_shown(facts: Mapping[str, Any], published_at: datetime | None) -> list[tuple[str, str]]:
+    """An item's facts as labelled lines; its publication day (JST), which the meta line shows, left out."""
+    return fact_lines(facts, published_at.astimezone(JST).date() if published_at else None)
+
+
+def change_rows(change: Change) -> list[tuple[str, str, str]]:
+    """An update's change as rows of (kind, before, after), as a table shows it side by side:
+    ``title``, its old and new text; ``edit``, a sentence (or attachment) removed beside one added,
+    either side empty when one outnumbers the other; ``changed``, an attachment still linked whose
+    file changed, its name on both sides."""
     if change.field == "title":
-        return [f"{name}: {change.before} → {change.after}"]
-    added = "追加" if change.field == "body" else "追加された添付"
-    removed = "削除" if change.field == "body" else "削除された添付"
-    lines = [f"{name}に{added}: {sentence}" if change.field == "body" else f"{added}: {sentence}" for sentence in change.added]
-    lines += [
-        f"{name}から{removed}: {sentence}" if change.field == "body" else f"{removed}: {sentence}" for sentence in change.removed
-    ]
-    return lines + [f"内容が変わった添付: {attachment}" for attachment in change.changed]
+        return [("title", change.before, change.after)]
+    edits = zip_longest(change.removed, change.added, fillvalue="")
+    return [*(("edit", before, after) for before, after in edits), *(("changed", name, name) for name in change.changed)]
+
+
+def change_lines(change: Change) -> list[str]:
+    """An update's change in Japanese, a line per sentence (or attachment), row by row of ``change_rows``."""
+    name = CHANGE_FIELDS.get(change.field, change.field)
+    body = change.field == "body"
+    lines = []
+    for kind, before, after in change_rows(change):
+        if kind == "title":
+            lines.append(f"{name}: {before} → {after}")
+        elif kind == "changed":
+            lines.append(f"内容が変わった添付: {before}")
+        else:  # the removed before the added of its row: read together, they are a replacement
+            if before:
+                lines.append(f"{name}から削除: {before}" if body else f"削除された添付: {before}")
+            if after:
+                lines.append(f"{name}に追加: {after}" if body else f"追加された添付: {after}")
+    return lines
 
 
 def notice_text(notice: Notice) -> str:

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from dashboard import DashboardSettings, create_app  # noqa: E402
 from monitor import store  # noqa: E402
 from monitor.items import Classification  # noqa: E402
-from tests.dashboard_data import NOW, PASSWORDS, config, item_row, seeded_store  # noqa: E402
+from tests.dashboard_data import NOW, config, item_row, seeded_store, sign_in  # noqa: E402
 
 ORGANIZATIONS = [
     "NTT西日本",
@@ -103,8 +103,7 @@ def main() -> None:
         print(f"{arguments.items} items stored in {time.perf_counter() - started:.1f} s ({database.dialect})")
         app = create_app(DashboardSettings(database, config(), b"bench" * 8))
         with TestClient(app, base_url="https://testserver") as client:
-            token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
-            client.post("/login", data={"csrf": token, "name": "viewer", "password": PASSWORDS["viewer"]})
+            sign_in(client, "viewer")
             cases = [
                 ("items, first page", {}),
                 ("items, page 200", {"page": "200"}),

@@ -16,9 +16,8 @@ from urllib.parse import parse_qs
 from fastapi import HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
-from dashboard.app import NotSignedIn
+from dashboard.app import NotSignedIn, user_named
 from dashboard.auth import Session, password_matches
-from monitor.store.people import find_user
 
 _MAX_FORM_BYTES = 16_384
 # A row's number in a path: the database's integer columns hold no more (a larger one is a 422, not a 500).
@@ -51,8 +50,7 @@ def _api_credentials(request: Request) -> Session:
         limit, address = request.app.state.login_limit, client_address(request)
         if limit.blocked(name, address):
             raise HTTPException(429, "too many failed logins; try again later")
-        with request.app.state.settings.store.read() as connection:
-            user = find_user(connection, name)
+        user = user_named(request.app.state.settings.store, name)
         if password_matches(user.password_hash if user else None, password) and user is not None:
             request.state.basic = True
             return Session(session.csrf, user.name, user.role)

@@ -3,11 +3,14 @@ an editor's label corrections."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, BeforeValidator, Field
 
 from dashboard.access import RowId, api_editor, api_user
 from dashboard.auth import Session
@@ -15,6 +18,16 @@ from dashboard.item_pages import item_with_corrections, save_correction
 from dashboard.search import item_filter
 
 router = APIRouter(prefix="/api", tags=["api"])
+
+
+def _calendar_date(value: object) -> object:
+    """A day as the schema writes it, YYYY-MM-DD: pydantic alone takes 0 or 1700000000 too (a Unix time)."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_calendar_date)]
 Reader = Annotated[Session, Depends(api_user)]
 Editor = Annotated[Session, Depends(api_editor)]
 
@@ -66,6 +79,8 @@ class Source(BaseModel):
     last_error: str | None
     consecutive_failures: int
     items_seen: int
+    state: str = Field(description="new, never-ok, ok, degraded, failing, broken or disabled (as `regwatch sources` says)")
+    problem: str = Field(description="what to look at when the state is not ok; empty when there is nothing")
 
 
 class Category(BaseModel):
@@ -74,8 +89,9 @@ class Category(BaseModel):
 
 
 class CorrectionRequest(BaseModel):
-    category: str = Field(max_length=64)
-    present: bool = Field(description="false: the label is wrong; true: the label is missing")
+    category: str = Field(max_length=64, description="one of /api/categories")
+    # strict: JSON's true or false, not 0 or "yes" (which pydantic would take and the schema refuses)
+    present: bool = Field(strict=True, description="false: the label is wrong; true: the label is missing")
 
 
 @router.get("/items", response_model=ItemPage)
@@ -85,8 +101,8 @@ def list_items(
     q: Annotated[str, Query(max_length=200)] = "",
     category: Annotated[str, Query(max_length=64)] = "",
     source: Annotated[str, Query(max_length=64)] = "",
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[Day | None, Query()] = None,
+    until: Annotated[Day | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> dict[str, Any]:
     """Items newest first (best match first with ``q``), filtered like the items page."""
@@ -95,7 +111,8 @@ def list_items(
     settings = request.app.state.settings
     size = settings.config.dashboard.page_size
     with settings.store.read() as connection:
-        items, more = find_items(connection, item_filter(q, category, source, since, until), offset=(page - 1) * size, limit=size)
+        wanted = item_filter(q, category, source, since, until, request.app.state.companies)
+        items, more = find_items(connection, wanted, offset=(page - 1) * size, limit=size)
     return {"items": items, "page": page, "next_page": page + 1 if more else None}
 
 
@@ -109,22 +126,33 @@ def get_item(request: Request, item_id: RowId, _reader: Reader) -> dict[str, Any
     "/items/{item_id}/corrections",
     status_code=201,
     response_model=ItemDetail,
-    responses={401: {"description": "Not signed in"}, 403: {"description": "Not an editor, or no CSRF token"},
-               404: {"description": "No such item"}},
+    responses={400: {"description": "A body that cannot be read"}, 401: {"description": "Not signed in"},
+               403: {"description": "Not an editor, or no CSRF token"}, 404: {"description": "No such item"},
+               415: {"description": "Basic credentials without a JSON body"}},
 )  # fmt: skip
 def correct_item(request: Request, item_id: RowId, correction: CorrectionRequest, editor: Editor) -> dict[str, Any]:
     """Mark a label wrong (present false) or add a missing one (present true). Signed-in browsers
     send the session's CSRF token in X-CSRF-Token."""
+    if correction.category not in request.app.state.settings.config.category_names:
+        # As FastAPI reports a value its schema refuses: the schema names the categories (document_categories).
+        error = {
+            "type": "enum",
+            "loc": ("body", "category"),
+            "msg": "not a category of /api/categories",
+            "input": correction.category,
+        }
+        raise RequestValidationError([error])
     save_correction(request, item_id, correction.category, correction.present, editor.user or "")
     return get_item(request, item_id, editor)
 
 
 @router.get("/sources", response_model=list[Source])
 def list_sources(request: Request, _reader: Reader) -> list[Any]:
-    from monitor.store import source_rows
+    from monitor.store.source_states import source_states
 
     with request.app.state.settings.store.read() as connection:
-        return [row.model_dump() for row in source_rows(connection)]
+        sources = source_states(connection)
+    return [{**source.row.model_dump(), "state": source.state, "problem": source.problem} for source in sources]
 
 
 @router.get("/categories", response_model=list[Category])
@@ -132,3 +160,17 @@ def list_categories(request: Request, _reader: Reader) -> list[dict[str, str]]:
     from alerts.render import category_label
 
     return [{"name": name, "label": category_label(name)} for name in request.app.state.settings.config.category_names]
+
+
+def document_categories(app: FastAPI, names: Sequence[str]) -> None:
+    """The schema names the categories a correction may be of, this config's: the model alone,
+    written before any config is read, would promise that any text is one."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema["components"]["schemas"]["CorrectionRequest"]["properties"]["category"]["enum"] = list(names)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,9 +18,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboard.auth import COOKIE, LoginLimit, Session, Sessions
+from dashboard.search import companies
 from dashboard.views import template_globals
 from monitor.config import Config
 from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.models import DashboardUserRow
 
 HERE = Path(__file__).parent
 CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -66,17 +71,19 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     app.state.sessions = Sessions(settings.secret, options.session_ttl)
     app.state.login_limit = LoginLimit(options.login_attempts, options.login_window)
     app.state.chart_cache = {}
+    app.state.companies = companies(settings.config.watch)  # whose other names a search finds
     environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     environment.globals.update(template_globals(settings.config))
     app.state.templates = environment
     for module in (pages, item_pages, api, feeds):
         app.include_router(module.router)
+    api.document_categories(app, settings.config.category_names)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(NotSignedIn)
     async def _to_login(request: Request, _exc: NotSignedIn) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?{_query(next=target)}", status_code=303)
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _error_page(request: Request, exc: StarletteHTTPException) -> Response:
@@ -93,10 +100,9 @@ def create_app(settings: DashboardSettings) -> FastAPI:
         sessions: Sessions = app.state.sessions
         cookie = sessions.decode(request.cookies.get(COOKIE))
         own = cookie or sessions.new()
-        session = own
-        if options.trusted_header and (proxied := request.headers.get(options.trusted_header)):
-            # For this request only: the proxy names the user again on each; the cookie never keeps it.
-            session = Session(own.csrf, proxied, _role_of(settings.store, proxied), own.expires)
+        session = await _current(request, settings, sessions, own)
+        if own.user is not None and session.user is None:  # signed out: an anonymous cookie replaces theirs
+            own, cookie = session, None
         request.state.session = session
         response: Response
         if request.url.path.startswith(("/api/", "/feeds/")) and request.url.path != app.openapi_url:
@@ -122,15 +128,22 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     return app
 
 
-def _role_of(store: Store, name: str) -> str:
+async def _current(request: Request, settings: DashboardSettings, sessions: Sessions, own: Session) -> Session:
+    """Who asks: the user an authenticating proxy names, or the cookie's, as the database has them now."""
+    header = settings.config.dashboard.trusted_header
+    proxied = request.headers.get(header) if header else None
+    if not (proxied or own.user):
+        return own
+    user = await run_in_threadpool(user_named, settings.store, proxied or own.user or "")
+    if proxied:
+        # For this request only: the proxy names the user again on each; the cookie never keeps it.
+        return Session(own.csrf, proxied, user.role if user else "viewer", own.expires)
+    return sessions.as_now(own, user)
+
+
+def user_named(store: Store, name: str) -> DashboardUserRow | None:
+    """The dashboard user of that name as stored now (a blocking read: call it off the event loop)."""
     from monitor.store.people import find_user
 
     with store.read() as connection:
-        user = find_user(connection, name)
-    return user.role if user else "viewer"
-
-
-def _query(**values: str) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(values)
+        return find_user(connection, name)

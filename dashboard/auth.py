@@ -1,4 +1,4 @@
-"""Who is asking: argon2 password hashes, a signed session cookie holding the user and the
+"""Who is asking: argon2 password hashes, a signed session cookie holding the user's name and the
 session's CSRF token, and a limit on failed logins.
 
 Every visitor gets a session (anonymous until a login), so even the login form carries a CSRF
@@ -16,9 +16,13 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+if TYPE_CHECKING:
+    from monitor.models import DashboardUserRow
 
 _MAX_TRACKED = 10_000  # keys of failed logins kept before expired ones are dropped
 COOKIE = "regwatch_session"
@@ -42,8 +46,9 @@ def password_matches(password_hash: str | None, password: str) -> bool:
 class Session:
     csrf: str
     user: str | None = None
-    role: str | None = None
+    role: str | None = None  # the user's role now: looked up on each request, never kept in the cookie
     expires: float = 0.0
+    password: str = ""  # a keyed digest of the password hash signed in with: a new password ends the session
 
     @property
     def editor(self) -> bool:
@@ -54,22 +59,33 @@ class Session:
 
 
 class Sessions:
-    """Sessions as signed cookie values."""
+    """Sessions as signed cookie values: the user's name, never their role (a user demoted or
+    removed with ``regwatch users`` is so from their next request on)."""
 
     def __init__(self, secret: bytes, ttl: float) -> None:
         self._secret = secret
         self.ttl = ttl
 
-    def new(self, user: str | None = None, role: str | None = None) -> Session:
-        return Session(secrets.token_urlsafe(24), user, role, time.time() + self.ttl)
+    def new(self, user: DashboardUserRow | None = None) -> Session:
+        """A new session: anonymous, or signed in as ``user``."""
+        if user is None:
+            return Session(secrets.token_urlsafe(24), expires=time.time() + self.ttl)
+        return Session(secrets.token_urlsafe(24), user.name, user.role, time.time() + self.ttl, self._stamp(user.password_hash))
+
+    def as_now(self, session: Session, user: DashboardUserRow | None) -> Session:
+        """A cookie's session with its user as the database has them now: their current role, or
+        signed out when the user is gone or has a new password."""
+        if user is None or not hmac.compare_digest(session.password, self._stamp(user.password_hash)):
+            return Session(session.csrf, expires=session.expires)
+        return replace(session, role=user.role)
 
     def encode(self, session: Session) -> str:
-        data = json.dumps({"c": session.csrf, "u": session.user, "r": session.role, "e": session.expires}).encode()
+        data = json.dumps({"c": session.csrf, "u": session.user, "e": session.expires, "p": session.password}).encode()
         payload = base64.urlsafe_b64encode(data).decode().rstrip("=")
         return f"{payload}.{self._sign(payload)}"
 
     def decode(self, value: str | None) -> Session | None:
-        """The session of a cookie; None when it is absent, forged or expired."""
+        """The session of a cookie, its role not yet known; None when it is absent, forged or expired."""
         if not value or "." not in value:
             return None
         payload, signature = value.rsplit(".", 1)
@@ -77,16 +93,16 @@ class Sessions:
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-            session = Session(str(data["c"]), data["u"], data["r"], float(data["e"]))
+            session = Session(str(data["c"]), data["u"], None, float(data["e"]), str(data["p"]))
         except (ValueError, KeyError, TypeError):
             return None
         return session if session.expires > time.time() else None
 
-    def refreshed(self, session: Session) -> Session:
-        return replace(session, expires=time.time() + self.ttl)
-
     def _sign(self, payload: str) -> str:
         return hmac.new(self._secret, payload.encode(), hashlib.sha256).hexdigest()
+
+    def _stamp(self, password_hash: str) -> str:
+        return hmac.new(self._secret, b"password\n" + password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class LoginLimit:

@@ -24,7 +24,10 @@ ATOM = "http://www.w3.org/2005/Atom"
 TAG = "tag:regwatch,2026:"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_ATOM_RESPONSE = {200: {"content": {"application/atom+xml": {}}, "description": "An Atom feed"}}
+_ATOM_RESPONSE = {
+    200: {"content": {"application/atom+xml": {}}, "description": "An Atom feed"},
+    404: {"description": "No such category or source"},
+}
 
 
 @router.get("/category/{name}.atom", response_class=Response, responses=_ATOM_RESPONSE)

@@ -46,7 +46,7 @@ def item_page(request: Request, item_id: RowId, _viewer: Annotated[Session, Depe
 
 
 @router.post("/items/{item_id}/corrections")
-async def correct_label(request: Request, item_id: RowId, fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
+def correct_label(request: Request, item_id: RowId, fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
     save_correction(request, item_id, fields.get("category", ""), fields.get("present") == "1", request.state.session.user)
     return RedirectResponse(f"/items/{item_id}#labels", status_code=303)
 

@@ -9,7 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from alerts.states import RETRYABLE, STATES
 from dashboard.access import RowId, client_address, editor_form, form_of, render, signed_in
+from dashboard.app import user_named
 from dashboard.auth import Session, password_matches
 from dashboard.search import item_filter
 from monitor.jpdates import utcnow
@@ -26,6 +28,14 @@ def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def parse_page(value: str) -> int:
+    """A page number of a link or a form: lenient, like its dates (what is not a number is page 1)."""
+    try:
+        return int(value)
+    except ValueError:  # also a number of more digits than int() reads
+        return 1
 
 
 def daily(request: Request, by: Literal["source", "category"]) -> dict[str, list[int]]:
@@ -57,48 +67,43 @@ def items_page(
 
     settings = request.app.state.settings
     size = settings.config.dashboard.page_size
-    number = max(1, min(int(page) if page.isdigit() else 1, 10_000))  # a page of a form: lenient, like its dates
-    wanted = item_filter(q, category, source, parse_day(since), parse_day(until))
+    number = max(1, min(parse_page(page), 10_000))
+    wanted = item_filter(q, category, source, parse_day(since), parse_day(until), request.app.state.companies)
     with settings.store.read() as connection:
         items, more = find_items(connection, wanted, offset=(number - 1) * size, limit=size)
     chart = daily(request, "category")
     query = {"q": q, "category": category, "source": source, "since": since, "until": until}
     return render(
-        request, "items.html", items=items, more=more, page=number, query=query, chart=chart,
+        request, "items.html", items=items, more=more, page=number, query=query, chart=chart, chart_days=CHART_DAYS,
         chart_max=max((max(counts) for counts in chart.values()), default=0),
     )  # fmt: skip
 
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, _viewer: Viewer) -> Response:
-    from monitor.cli.sources import source_state
-    from monitor.store import detail_failures, source_rows
+    from monitor.store.source_states import source_states
 
     with request.app.state.settings.store.read() as connection:
-        rows = source_rows(connection)
-        failing_details = detail_failures(connection)
-    sources = [(row, *source_state(row, *failing_details.get(row.id, (0, None)))) for row in rows]
-    return render(request, "sources.html", sources=sources, daily=daily(request, "source"))
+        sources = source_states(connection)
+    return render(request, "sources.html", sources=sources, daily=daily(request, "source"), chart_days=CHART_DAYS)
 
 
 @router.get("/outbox", response_class=HTMLResponse)
 def outbox_page(request: Request, _viewer: Viewer, state: str = "") -> Response:
     from alerts import outbox
-    from alerts.states import DEAD, FAILED, HELD, STATES
 
-    chosen = (state,) if state in STATES else (HELD, FAILED, DEAD)
+    chosen = (state,) if state in STATES else RETRYABLE
     with request.app.state.settings.store.read() as connection:
         rows = outbox.list_rows(connection, states=chosen, limit=200)
-    return render(request, "outbox.html", rows=rows, state=state, states=STATES)
+    return render(request, "outbox.html", rows=rows, state=state, states=STATES, retryable=RETRYABLE)
 
 
 @router.post("/outbox/{row_id}/retry")
-async def outbox_retry(request: Request, row_id: RowId, _fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
+def outbox_retry(request: Request, row_id: RowId, _fields: Annotated[dict[str, str], Depends(editor_form)]) -> Response:
     from alerts import outbox
-    from alerts.states import DEAD, FAILED, HELD
 
     with request.app.state.settings.store.begin() as connection:
-        outbox.retry(connection, utcnow(), states=(DEAD, FAILED, HELD), ids=[row_id])
+        outbox.retry(connection, utcnow(), states=RETRYABLE, ids=[row_id])
     return RedirectResponse("/outbox", status_code=303)
 
 
@@ -108,26 +113,23 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, fields: Annotated[dict[str, str], Depends(form_of)]) -> Response:
-    from monitor.store.people import find_user
-
+def login(request: Request, fields: Annotated[dict[str, str], Depends(form_of)]) -> Response:
     name, password, target = fields.get("name", "").strip(), fields.get("password", ""), _local(fields.get("next", "/"))
     limit, address = request.app.state.login_limit, client_address(request)
     if limit.blocked(name, address):
         error = "ログインの失敗が続いたため、しばらくお待ちください。"
         return render(request, "login.html", status=429, next=target, error=error)
-    with request.app.state.settings.store.read() as connection:
-        user = find_user(connection, name)
+    user = user_named(request.app.state.settings.store, name)
     if not password_matches(user.password_hash if user else None, password) or user is None:
         limit.failed(name, address)
         return render(request, "login.html", status=401, next=target, error="ユーザー名またはパスワードが違います。")
     limit.succeeded(name, address)
-    request.state.issued = request.app.state.sessions.new(user.name, user.role)
+    request.state.issued = request.app.state.sessions.new(user)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request, _fields: Annotated[dict[str, str], Depends(form_of)]) -> Response:
+def logout(request: Request, _fields: Annotated[dict[str, str], Depends(form_of)]) -> Response:
     request.state.issued = request.app.state.sessions.new()
     return RedirectResponse("/login", status_code=303)
 

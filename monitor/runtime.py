@@ -55,10 +55,9 @@ class Runtime:
     def label_corrections(self) -> list[Example]:
         """The items people relabelled in the dashboard, as training examples; none while the
         database cannot be read (the model is then the corpus's, and the next load has them)."""
-        import json
-
-        from monitor.classification.model import examples_from_jsonl
-        from monitor.store.people import corrected_items, correction_record
+        from monitor.classification.model import Example
+        from monitor.store.people import corrected_items, corrected_labels
+        from monitor.text import normalize, normalize_line
 
         try:
             with self.store.read() as connection:
@@ -66,7 +65,14 @@ class Runtime:
         except StoreError as exc:
             logger.warning("label corrections not read (%s): the classifier is trained on the corpus alone", exc)
             return []
-        return examples_from_jsonl(json.dumps(correction_record(item), ensure_ascii=False) for item in items)
+        return [
+            Example(
+                Document(normalize_line(item["title"]), normalize(item["body"]), item["published"], item["url"], item["source"]),
+                frozenset(corrected_labels(item["predicted"], item["corrections"])),
+                f"item-{item['id']}",
+            )
+            for item in items
+        ]
 
     def ready(self, *, preload: bool = False) -> None:
         """Freeze what every poll needs out of the garbage collector's sight (the code and the

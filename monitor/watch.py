@@ -3,7 +3,7 @@
 Text is matched in its normalized form (NFKC: ＮＴＴ is NTT, ㈱ and （株） are (株), ｶﾀｶﾅ is カタカナ).
 A company matches by its name without its legal form, with 株式会社 or (株) before or after it
 where written so (東和精機株式会社, 株式会社東和精機, (株)東和精機, 東和精機), and by its other names:
-the entry's ``aliases`` and, for a few well-known companies, the built-in table below (NTT西日本 =
+the entry's ``aliases`` and, for a few well-known companies, the table of monitor.companies (NTT西日本 =
 西日本電信電話). Nothing else is inferred: 日本電信電話 alone is the holding company, not NTT西日本,
 and 西日本鉄道 is a railway. A 法人番号 matches with or without hyphens or blanks between its
 digits; a person with or without a blank between family and given name; a term as written.
@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from monitor.companies import company_names
 from monitor.config import WATCH_CATEGORY, WatchConfig
 from monitor.items import Classification, Document
 from monitor.text import normalize_line
@@ -25,24 +26,6 @@ from monitor.text import normalize_line
 if TYPE_CHECKING:
     from monitor.classification import Classifier
 
-# Other names of companies people watch, each group one company (its trade name and its legal name).
-BUILT_IN_ALIASES: tuple[frozenset[str], ...] = tuple(
-    frozenset(group)
-    for group in (
-        {"NTT西日本", "西日本電信電話"},
-        {"NTT東日本", "東日本電信電話"},
-        {"NTTドコモ", "NTT docomo", "エヌ・ティ・ティ・ドコモ"},
-        {"NTTデータ", "エヌ・ティ・ティ・データ"},
-        {"NTTコミュニケーションズ", "エヌ・ティ・ティ・コミュニケーションズ"},
-        {"NTT", "日本電信電話"},
-        {"KDDI", "ケイディーディーアイ"},
-        {"JR東日本", "東日本旅客鉄道"},
-        {"JR西日本", "西日本旅客鉄道"},
-        {"JR東海", "東海旅客鉄道"},
-        {"NHK", "日本放送協会"},
-        {"日本郵便", "JP日本郵便"},
-    )
-)
 _LEGAL_FORMS = ("株式会社", "有限会社", "合同会社", "(株)", "(有)", "(同)")
 _LEGAL = "|".join(re.escape(form) for form in _LEGAL_FORMS)
 _KIND_LABELS = {"company": "社名", "corporate_number": "法人番号", "person": "人物", "term": "用語"}
@@ -138,12 +121,9 @@ def core_name(name: str) -> str:
 
 
 def _company_names(entry: WatchConfig) -> list[str]:
-    """The entry's companies and aliases, and the built-in other names of each, without legal forms."""
+    """The entry's companies and aliases, and the known other names of each, without legal forms."""
     names = [core_name(name) for name in [*entry.companies, *entry.aliases]]
-    for name in list(names):
-        for group in BUILT_IN_ALIASES:
-            if name.casefold() in {alias.casefold() for alias in group}:
-                names += sorted(group)
+    names += [other for name in names for other in company_names(name)]
     return [name for name in dict.fromkeys(names) if name]
 
 

@@ -4,6 +4,9 @@ dead-lettered alert; and the dashboard's users. Shared by the dashboard's tests 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -24,6 +27,16 @@ ITEMS = (
     ("mic-news", "自治体におけるCIO任命状況の調査結果", "都道府県のうちCIOを任命している団体は38団体でした。", ("cio_survey",)),
     ("nhk-society", "各地で大雪の見込み", "気象庁によると、日本海側で大雪となる見込みです。", ()),
 )  # fmt: skip
+# The facts extracted of the first item: a deadline, an amount, and dates (its publication day among them).
+FACTS = {
+    GUIDANCE: {
+        "deadlines": [{"label": "報告期限", "phrase": "12月25日まで", "date": "2026-12-25"}],
+        "amounts_jpy": [3_000_000],
+        "dates": ["2026-12-01", "2026-11-20"],
+    }
+}
+ATTACHMENT = "別紙1 行政指導文書"  # the first item's attachment, whose file changed in its update
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def config() -> Config:
@@ -61,14 +74,17 @@ def seeded_store(url: str) -> tuple[store.Store, dict[str, int]]:
         store.save_classifications(
             c,
             {by_title[title]: Classification(labels, {label: 0.9 for label in labels}, {label: (body[:30],) for label in labels},
-                                             {}, "test") for _, title, body, labels in ITEMS},
+                                             FACTS.get(title, {}), "test") for _, title, body, labels in ITEMS},
             NOW, new_items=True,
         )  # fmt: skip
         first = by_title[GUIDANCE]
-        change = {"field": "body", "added": ["期限は12月25日です。"], "removed": ["期限は12月20日です。"]}
+        changes = [
+            {"field": "body", "added": ["期限は12月25日です。"], "removed": ["期限は12月20日です。"]},
+            {"field": "attachments", "changed": [ATTACHMENT]},
+        ]
         events = store.save_events(c, [
             {"item_id": first, "source_id": "mic-press", "kind": "new", "fingerprint": "f0", "changes": [], "created_at": NOW},
-            {"item_id": first, "source_id": "mic-press", "kind": "updated", "fingerprint": "f0b", "changes": [change],
+            {"item_id": first, "source_id": "mic-press", "kind": "updated", "fingerprint": "f0b", "changes": changes,
              "created_at": NOW + timedelta(hours=1)},
         ])  # fmt: skip
         alerts = [("new", "sent", None), ("updated", "dead", "HTTP 500")]
@@ -81,3 +97,41 @@ def seeded_store(url: str) -> tuple[store.Store, dict[str, int]]:
         for role, password_hash in password_hashes().items():
             save_user(c, role, password_hash, role, NOW)
     return database, by_title
+
+
+@contextmanager
+def dashboard_client(url: str, settings: Config | None = None) -> Iterator[tuple[Any, dict[str, int]]]:
+    """A test client of the dashboard over the seeded store at ``url`` (of ``settings``, else the
+    default config), and title → item id."""
+    from fastapi.testclient import TestClient
+
+    from dashboard import DashboardSettings, create_app
+
+    database, ids = seeded_store(url)
+    app = create_app(DashboardSettings(database, settings or config(), b"test-secret" * 3))
+    try:
+        with TestClient(app, base_url="https://testserver") as client:
+            yield client, ids
+    finally:
+        database.dispose()
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of a page's forms."""
+    found = _CSRF.search(page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: Any, name: str, password: str | None = None) -> str:
+    """Sign in through the login form as a person does (``client``: a TestClient or an httpx.Client;
+    the password: PASSWORDS[name] unless given); returns the new session's CSRF token (a login issues one)."""
+    form = client.get("/login").text
+    answer = client.post(
+        "/login", data={"csrf": csrf_of(form), "name": name, "password": password or PASSWORDS[name], "next": "/"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/", answer.text
+    page = client.get("/").text
+    assert "ログアウト" in page
+    return csrf_of(page)

@@ -10,37 +10,19 @@ import feedparser
 import pytest
 from fastapi.testclient import TestClient
 
-from dashboard import DashboardSettings, create_app
-from dashboard.search import item_filter
-from tests.dashboard_data import GUIDANCE, NOW, PASSWORDS, config, seeded_store
+from dashboard.search import companies, item_filter, terms
+from tests.dashboard_data import ATTACHMENT, GUIDANCE, NOW, PASSWORDS, config, csrf_of, dashboard_client, seeded_store, sign_in
 
 
 @pytest.fixture
 def dashboard(database_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
-    database, ids = seeded_store(database_url)
-    app = create_app(DashboardSettings(database, config(), b"test-secret" * 3))
-    with TestClient(app, base_url="https://testserver") as client:
-        yield client, ids
-    database.dispose()
+    """The app over the seeded store of each database (``SQLITE_ONLY``: of SQLite alone)."""
+    with dashboard_client(database_url) as served:
+        yield served
 
 
-@pytest.fixture
-def sqlite_dashboard(tmp_path) -> Iterator[tuple[TestClient, dict[str, int]]]:
-    database, ids = seeded_store(f"sqlite:///{tmp_path / 'regwatch.db'}")
-    app = create_app(DashboardSettings(database, config(), b"test-secret" * 3))
-    with TestClient(app, base_url="https://testserver") as client:
-        yield client, ids
-    database.dispose()
-
-
-def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-
-
-def log_in(client: TestClient, role: str) -> None:
-    form = client.get("/login")
-    answer = client.post("/login", data={"csrf": csrf_of(form.text), "name": role, "password": PASSWORDS[role], "next": "/"})
-    assert answer.status_code == 200 and "ログアウト" in answer.text
+# For what the database does not change: the pages, the forms, the sessions.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def titles(page: str) -> list[str]:
@@ -49,12 +31,16 @@ def titles(page: str) -> list[str]:
 
 def test_search_finds_a_company_by_any_of_its_names_and_filters_combine(dashboard):
     client, _ids = dashboard
-    log_in(client, "viewer")
+    sign_in(client, "viewer")
     assert titles(client.get("/", params={"q": "西日本電信電話"}).text) == [GUIDANCE]
     assert titles(client.get("/", params={"q": "NTT西日本"}).text) == [GUIDANCE]  # the body says NTT西日本 only
     assert titles(client.get("/", params={"q": "行政指導 通信障害"}).text) == [GUIDANCE]
     assert titles(client.get("/", params={"q": "寄付"}).text) == ["議員の政治団体が寄付を返金"]  # two characters: no trigram
     assert titles(client.get("/", params={"q": "100%"}).text) == []
+    # LIKE's wildcards are text like any other: unescaped, each would match every item.
+    assert titles(client.get("/", params={"q": "%"}).text) == []
+    assert titles(client.get("/", params={"q": "___"}).text) == []
+    assert titles(client.get("/", params={"q": "西日本_信電話"}).text) == []
     assert titles(client.get("/", params={"category": "cio_survey"}).text) == ["自治体におけるCIO任命状況の調査結果"]
     assert titles(client.get("/", params={"source": "nhk-society"}).text) == ["各地で大雪の見込み"]
     one_day = {"since": "2026-12-01", "until": "2026-12-01", "q": "寄付", "page": "x"}  # first seen 09:00 JST that day
@@ -65,13 +51,52 @@ def test_search_finds_a_company_by_any_of_its_names_and_filters_combine(dashboar
     assert everything[0] == GUIDANCE and len(everything) == 4  # newest first; malformed dates filter nothing
 
 
-def test_item_page_shows_facts_versions_side_by_side_deliveries_and_escapes_scraped_html(sqlite_dashboard):
-    client, ids = sqlite_dashboard
-    log_in(client, "viewer")
+@SQLITE_ONLY
+def test_a_page_number_that_is_not_one_shows_the_first_page(dashboard):
+    client, _ids = dashboard
+    sign_in(client, "viewer")
+    first = titles(client.get("/").text)
+    for page in ("²", "٣x", "1" * 5000, "-3"):  # a digit int() does not read; more digits than it reads
+        answer = client.get("/", params={"page": page})
+        assert answer.status_code == 200 and titles(answer.text) == first, page
+
+
+def test_search_knows_the_companies_watchlists_know_and_those_of_watch_entries(tmp_path):
+    from monitor.config import WatchConfig
+    from monitor.store import insert_items
+    from tests.dashboard_data import item_row
+
+    towa = WatchConfig(name="東和精機", companies=("東和精機株式会社",), aliases=("TOWA",))
+    known = companies([towa])
+    assert terms("株式会社東和精機 NTT西日本 指導", known) == (
+        ("株式会社東和精機", "TOWA", "東和精機"), ("NTT西日本", "エヌ・ティ・ティ西日本", "西日本電信電話"), ("指導",),
+    )  # fmt: skip
+    assert terms("ソフトバンク") == (("ソフトバンク", "SoftBank"),)  # a company the watchlists know too
+    watching = config().model_copy(update={"watch": [towa]})
+    with dashboard_client(f"sqlite:///{tmp_path / 'regwatch.db'}", watching) as (client, _ids):
+        with client.app.state.settings.store.begin() as connection:
+            insert_items(connection, [item_row(60, "mic-news", "TOWAの工場に立入検査", "本文", NOW)])
+        sign_in(client, "viewer")
+        assert titles(client.get("/", params={"q": "東和精機"}).text) == ["TOWAの工場に立入検査"]
+        assert [item["title"] for item in client.get("/api/items", params={"q": "東和精機"}).json()["items"]] == [
+            "TOWAの工場に立入検査"
+        ]
+
+
+@SQLITE_ONLY
+def test_item_page_shows_facts_versions_side_by_side_deliveries_and_escapes_scraped_html(dashboard):
+    client, ids = dashboard
+    sign_in(client, "viewer")
     page = client.get(f"/items/{ids[GUIDANCE]}").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     diff = re.search(r'<td class="removed">([^<]*)</td><td class="added">([^<]*)</td>', page)
     assert diff.groups() == ("期限は12月20日です。", "期限は12月25日です。")
+    # An attachment still linked whose file changed: its name on both sides.
+    changed = re.search(r'<tr class="changed"><td>([^<]*)</td><td>([^<]*)<br><small>内容が変わりました', page)
+    assert changed.groups() == (ATTACHMENT, ATTACHMENT)
+    facts = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", page))
+    # The publication day (1 December, JST) is on the meta line, not among the dates.
+    assert facts == {"期限": "報告期限 2026年12月25日(金)", "金額": "300万円", "日付": "2026年11月20日(金)"}
     assert "送信済み" in page and "送信失敗" in page
     assert "誤りとして報告" not in page  # a viewer corrects nothing
     missing = client.get("/items/999999")
@@ -81,7 +106,7 @@ def test_item_page_shows_facts_versions_side_by_side_deliveries_and_escapes_scra
 
 def test_an_editor_marks_a_label_wrong_and_adds_one_and_the_item_says_who_and_when(dashboard):
     client, ids = dashboard
-    log_in(client, "editor")
+    sign_in(client, "editor")
     item = f"/items/{ids[GUIDANCE]}"
     token = csrf_of(client.get(item).text)
     assert (
@@ -97,9 +122,10 @@ def test_an_editor_marks_a_label_wrong_and_adds_one_and_the_item_says_who_and_wh
     assert re.search(r"JST editor: 「行政指導・命令」を誤りと報告", history) and "「自治体CIO・DX調査」を追加" in history
 
 
-def test_forms_without_the_sessions_csrf_token_are_refused(sqlite_dashboard):
-    client, ids = sqlite_dashboard
-    log_in(client, "editor")
+@SQLITE_ONLY
+def test_forms_without_the_sessions_csrf_token_are_refused(dashboard):
+    client, ids = dashboard
+    sign_in(client, "editor")
     item = f"/items/{ids[GUIDANCE]}/corrections"
     assert client.post(item, data={"category": "guidance_notice", "present": "0"}).status_code == 403
     assert client.post(item, data={"csrf": "forged", "category": "guidance_notice", "present": "0"}).status_code == 403
@@ -108,8 +134,9 @@ def test_forms_without_the_sessions_csrf_token_are_refused(sqlite_dashboard):
     assert client.get(f"/api/items/{ids[GUIDANCE]}").json()["corrections"] == []
 
 
-def test_viewers_cannot_write_and_strangers_see_nothing(sqlite_dashboard):
-    client, ids = sqlite_dashboard
+@SQLITE_ONLY
+def test_viewers_cannot_write_and_strangers_see_nothing(dashboard):
+    client, ids = dashboard
     assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=%2F"
     assert client.get("/api/items").status_code == 401
     assert client.get("/feeds/category/guidance_notice.atom").status_code == 401
@@ -120,7 +147,7 @@ def test_viewers_cannot_write_and_strangers_see_nothing(sqlite_dashboard):
         ).status_code
         == 303
     )
-    log_in(client, "viewer")
+    sign_in(client, "viewer")
     token = csrf_of(client.get("/").text)
     assert (
         client.post(
@@ -131,10 +158,11 @@ def test_viewers_cannot_write_and_strangers_see_nothing(sqlite_dashboard):
     assert client.post("/outbox/1/retry", data={"csrf": token}).status_code == 403
 
 
-def test_login_is_rate_limited_and_the_cookie_is_locked_down(sqlite_dashboard):
+@SQLITE_ONLY
+def test_login_is_rate_limited_and_the_cookie_is_locked_down(dashboard):
     from dashboard.auth import LoginLimit
 
-    client, _ids = sqlite_dashboard
+    client, _ids = dashboard
     client.app.state.login_limit = LoginLimit(2, 300)  # 2 failures per name and address, 8 per address
     token = csrf_of(client.get("/login").text)
     for _ in range(2):
@@ -155,16 +183,18 @@ def test_login_is_rate_limited_and_the_cookie_is_locked_down(sqlite_dashboard):
     assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
 
 
-def test_logging_out_ends_the_session(sqlite_dashboard):
-    client, _ids = sqlite_dashboard
-    log_in(client, "viewer")
+@SQLITE_ONLY
+def test_logging_out_ends_the_session(dashboard):
+    client, _ids = dashboard
+    sign_in(client, "viewer")
     client.post("/logout", data={"csrf": csrf_of(client.get("/").text)})
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_an_editor_retries_a_dead_alert_from_the_outbox_page(sqlite_dashboard):
-    client, _ids = sqlite_dashboard
-    log_in(client, "editor")
+@SQLITE_ONLY
+def test_an_editor_retries_a_dead_alert_from_the_outbox_page(dashboard):
+    client, _ids = dashboard
+    sign_in(client, "editor")
     page = client.get("/outbox").text
     row = re.search(r'action="/outbox/(\d+)/retry"', page).group(1)
     client.post(f"/outbox/{row}/retry", data={"csrf": csrf_of(page)})
@@ -189,13 +219,14 @@ def assert_valid_atom(document: bytes) -> None:
         assert entry.find(f"{atom}link[@rel='alternate']") is not None
 
 
-def test_atom_feeds_per_category_and_source_parse_with_stable_ids(sqlite_dashboard):
-    client, ids = sqlite_dashboard
+@SQLITE_ONLY
+def test_atom_feeds_per_category_and_source_parse_with_stable_ids(dashboard):
+    client, ids = dashboard
     # A feed reader sends Basic credentials (each costs a password check: once right, once wrong).
     assert client.get("/feeds/source/nhk-politics.atom", auth=("viewer", "wrong")).status_code == 401
     first = client.get("/feeds/category/guidance_notice.atom", auth=("viewer", PASSWORDS["viewer"])).content
     assert_valid_atom(first)
-    log_in(client, "viewer")
+    sign_in(client, "viewer")
     feed = feedparser.parse(first)
     assert not feed.bozo and feed.version == "atom10"
     [entry] = feed.entries
@@ -210,9 +241,10 @@ def test_atom_feeds_per_category_and_source_parse_with_stable_ids(sqlite_dashboa
     assert client.get("/feeds/category/nothing.atom").status_code == 404
 
 
-def test_pages_show_sources_with_their_state(sqlite_dashboard):
-    client, _ids = sqlite_dashboard
-    log_in(client, "viewer")
+@SQLITE_ONLY
+def test_pages_show_sources_with_their_state(dashboard):
+    client, _ids = dashboard
+    sign_in(client, "viewer")
     page = client.get("/sources").text
     assert "総務省 報道資料" in page and "/feeds/source/mic-press.atom" in page
     assert "未取得" in page and "not polled yet" in page  # the seeded sources were never polled
@@ -253,6 +285,7 @@ def test_label_corrections_become_training_examples_and_a_model_of_their_own(tmp
     finally:
         runtime.close()
     assert example.document.title == GUIDANCE and example.labels == frozenset() and example.group == f"item-{ids[GUIDANCE]}"
+    assert example.document.published_at == NOW  # the stored moment, as a UTC time
     specs = category_specs(config())
     assert _model_file_name(specs, {}, [example]) != _model_file_name(specs, {})  # the cache never serves the old model
 
@@ -260,15 +293,13 @@ def test_label_corrections_become_training_examples_and_a_model_of_their_own(tmp
 def test_behind_an_authenticating_proxy_its_header_names_the_user(tmp_path):
     from monitor.config.schema import DashboardConfig
 
-    database, ids = seeded_store(f"sqlite:///{tmp_path / 'regwatch.db'}")
     proxied = config().model_copy(update={"dashboard": DashboardConfig(trusted_header="X-Forwarded-User")})
-    with TestClient(create_app(DashboardSettings(database, proxied, b"proxy-test" * 3)), base_url="https://testserver") as client:
+    with dashboard_client(f"sqlite:///{tmp_path / 'regwatch.db'}", proxied) as (client, ids):
         item = f"/items/{ids[GUIDANCE]}"
         assert "誤りとして報告" in client.get(item, headers={"X-Forwarded-User": "editor"}).text  # the role of that user
         page = client.get(item, headers={"X-Forwarded-User": "someone"})
         assert page.status_code == 200 and "someone（閲覧者）" in page.text and "誤りとして報告" not in page.text
         assert client.get(item, follow_redirects=False).status_code == 303
-    database.dispose()
 
 
 def test_search_follows_an_items_new_text_on_both_databases(database_url):

@@ -4,7 +4,6 @@ a new editor signs in to the served dashboard, marks a label wrong, and the expo
 from __future__ import annotations
 
 import json
-import re
 import signal
 import subprocess
 import time
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from tests.cli import Cli, regwatch_command
-from tests.dashboard_data import GUIDANCE, seeded_store
+from tests.dashboard_data import GUIDANCE, seeded_store, sign_in
 from tests.processes import Regwatch
 from tests.servers import free_port
 
@@ -48,11 +47,8 @@ def test_an_editor_added_on_the_command_line_corrects_a_label_and_the_export_sho
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/login", server)
         with httpx.Client(base_url=base) as browser:
-            token = re.search(r'name="csrf" value="([^"]+)"', browser.get("/login").text).group(1)
-            signed_in = browser.post("/login", data={"csrf": token, "name": "chief", "password": "a long password", "next": "/"})
-            assert signed_in.status_code == 303
+            token = sign_in(browser, "chief", "a long password")  # a login issues a new token
             item = f"/items/{ids[GUIDANCE]}"
-            token = re.search(r'name="csrf" value="([^"]+)"', browser.get(item).text).group(1)  # a login issues a new one
             answer = browser.post(f"{item}/corrections", data={"csrf": token, "category": "guidance_notice", "present": "0"})
             assert answer.status_code == 303 and "誤りと報告" in browser.get(item).text
     finally:

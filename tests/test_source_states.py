@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from monitor.cli.sources import source_state
 from monitor.models import SourceRow
+from monitor.store.source_states import source_state
 
 EARLIER = datetime(2024, 2, 9, tzinfo=timezone.utc)
 

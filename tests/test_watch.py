@@ -64,6 +64,20 @@ def test_near_misses_of_a_company_do_not_match(text):
     assert Watchlist([NTT_WEST]).hits(text) == []
 
 
+@pytest.mark.parametrize(
+    ("company", "text"),
+    [
+        ("ソフトバンク株式会社", "SoftBankに行政指導"),
+        ("日本電信電話", "NTT持株に報告を求めた"),
+        ("NTTドコモ", "ドコモの通信障害"),
+    ],
+)
+def test_a_known_company_matches_by_its_other_names(company, text):
+    """The table of monitor.companies, which the dashboard's search reads too."""
+    entry = WatchConfig(name=company, companies=(company,))
+    assert {hit.entry for hit in Watchlist([entry]).hits(text)} == {company}
+
+
 def test_a_longer_number_is_not_the_watched_corporate_number():
     assert Watchlist([TOWA]).hits("71200010775230") == []
 

@@ -39,7 +39,7 @@ def _server(runtime: Runtime, host: str | None = None, port: int | None = None) 
     # Logging stays regwatch's own (logs.configure): uvicorn's would replace it.
     config = uvicorn.Config(
         create_app(settings), host=host or options.host, port=options.port if port is None else port,
-        log_config=None, access_log=False, server_header=False,
+        log_config=None, access_log=False, server_header=False, forwarded_allow_ips=options.forwarded_allow_ips,
     )  # fmt: skip
     return uvicorn.Server(config)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from alerts.states import DEAD, FAILED, HELD, STATES
+from alerts.states import DEAD, FAILED, HELD, RETRYABLE, STATES
 from monitor.cli.app import CliError, Context, main, pass_context
 from monitor.cli.polling import echo_delivery
 from monitor.jpdates import JST, format_jst, utcnow
@@ -31,7 +31,7 @@ def outbox_list(context: Context, states: tuple[str, ...], channel: str | None, 
     """Alerts held for their channel, waiting for a retry, or dead-lettered (or in any state with --state)."""
     from alerts import outbox
 
-    chosen = STATES if "all" in states else states or (HELD, FAILED, DEAD)
+    chosen = STATES if "all" in states else states or RETRYABLE
     with context.runtime() as runtime, runtime.store.read() as connection:
         rows = outbox.list_rows(connection, states=chosen, channel=channel, limit=limit)
     if not rows:

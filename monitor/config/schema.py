@@ -172,6 +172,7 @@ class DashboardConfig(_Section):
     login_window: Annotated[Seconds, within(1, DAY)] = 300.0
     page_size: int = Field(50, ge=1, le=500)
     trusted_header: str = ""
+    forwarded_allow_ips: str = "127.0.0.1"
     with_run: bool = False
 
 

@@ -6,6 +6,7 @@ SQL errors become StoreError in ``database``; the functions take a connection an
 - ``sources``: leases and poll outcomes of sources, page validators
 - ``items``: items, listings, events and classifications, read and written in batches
 - ``reads``: what commands and digests list
+- ``source_states``: each source's state and problem, as operators read it
 """
 
 from monitor.store.database import Store, insert_for, prepared

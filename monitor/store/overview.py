@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Date, cast, func, literal_column, select
 
-from monitor.jpdates import JST
+from monitor.jpdates import JST, jst_date_start
 from monitor.store.database import ITEM, ITEM_LABEL
 
 
@@ -16,7 +16,7 @@ def daily_counts(connection: Connection, end: datetime, days: int, by: Literal["
     """Per source (or category): how many items were first seen on each of the ``days`` JST days
     up to ``end``'s, oldest first."""
     first = end.astimezone(JST).date() - timedelta(days=days - 1)
-    start = datetime.combine(first, datetime.min.time(), JST)
+    start = jst_date_start(first)
     key = ITEM.c.source_id if by == "source" else ITEM_LABEL.c.category
     day = _jst_day(connection)
     query = select(key, day, func.count()).where(ITEM.c.first_seen_at >= start).group_by(key, day)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, column, false, literal_column, or_, select, table
+from sqlalchemy import Connection, column, literal_column, or_, select, table
 
 from monitor.store.database import CLASSIFICATION, EVENT, ITEM, ITEM_LABEL
 
@@ -86,8 +86,6 @@ def _conditions(wanted: ItemFilter) -> list[Any]:
         conditions.append(ITEM.c.first_seen_at >= wanted.since)
     if wanted.until is not None:
         conditions.append(ITEM.c.first_seen_at < wanted.until)
-    if any(not alternative for term in wanted.text for alternative in term):
-        conditions.append(false())
     return conditions
 
 
