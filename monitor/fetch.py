@@ -102,6 +102,12 @@ _POOL_LIMITS: dict[str, Any] = {"max_connections": 200, "max_keepalive_connectio
 
 
 @dataclass(frozen=True)
+class BodyLimit:  # a cap on a body's size, and the config key that set it (errors name it)
+    bytes: int
+    key: str
+
+
+@dataclass(frozen=True)
 class _Answer:
     """One exchange: the page, or where it redirects to."""
 
@@ -112,6 +118,7 @@ class _Answer:
 class Fetcher:
     def __init__(self, config: FetchConfig, *, proxies: ProxySettings | None = None) -> None:
         self._config = config
+        self._body_limit = BodyLimit(config.max_body_bytes, "fetch.max_body_bytes")
         self._policy = AddressPolicy.from_entries(config.allow)
         self._proxies = proxies or ProxySettings({}, {})
         self._backend = GuardedBackend(self._policy)
@@ -145,17 +152,17 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         on_send: Callable[[], object] | None = None,
-        max_bytes: int | None = None,
+        limit: BodyLimit | None = None,
     ) -> Page:
         """GET ``url`` politely, following redirects; raises a FetchError subclass on any failure.
         ``on_send`` is called when the first request leaves (after any wait for the host's turn);
-        ``max_bytes``: a lower cap than ``fetch.max_body_bytes`` for this body (an attachment's)."""
+        ``limit``: a lower cap than ``fetch.max_body_bytes`` for this body (an attachment's)."""
         headers = list(self._headers)
         if etag:
             headers.append((b"If-None-Match", etag.encode("latin-1", "replace")))
         if last_modified:
             headers.append((b"If-Modified-Since", last_modified.encode("latin-1", "replace")))
-        limit = min(max_bytes or self._config.max_body_bytes, self._config.max_body_bytes)
+        limit = min(self._body_limit, limit or self._body_limit, key=lambda cap: cap.bytes)
         return await self._follow(url, headers, check_robots=self._config.respect_robots_txt, on_send=on_send, limit=limit)
 
     async def _follow(
@@ -164,8 +171,8 @@ class Fetcher:
         headers: list[tuple[bytes, bytes]],
         *,
         check_robots: bool,
+        limit: BodyLimit,
         on_send: Callable[[], object] | None = None,
-        limit: int | None = None,
     ) -> Page:
         location = url
         visited = {url}
@@ -173,7 +180,7 @@ class Fetcher:
             target = _parse_url(location)
             if check_robots:
                 await self._check_robots(location)
-            answer = await self._request(target, location, headers, on_send, limit)
+            answer = await self._request(target, location, headers, limit, on_send)
             if answer.location is None:
                 return replace(answer.page, url=url) if location != url else answer.page
             location = answer.location
@@ -193,8 +200,8 @@ class Fetcher:
         target: httpx.URL,
         url: str,
         headers: list[tuple[bytes, bytes]],
+        limit: BodyLimit,
         on_send: Callable[[], object] | None = None,
-        limit: int | None = None,
     ) -> _Answer:
         host = target.netloc.decode("ascii").lower()
         gate = self._gate(host)
@@ -228,7 +235,7 @@ class Fetcher:
                 metrics.fetched(host, time.monotonic() - started)  # failures too: a host that times out is slow
 
     async def _exchange(
-        self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate, limit: int | None = None
+        self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate, limit: BodyLimit
     ) -> _Answer:
         pool = self._pool_for(target)
         if isinstance(pool, httpcore.AsyncHTTPProxy):
@@ -288,21 +295,20 @@ class Fetcher:
             fetched_at=utcnow(),
         )
 
-    async def _read_body(self, url: str, response: httpcore.Response, headers: _Headers, limit: int | None = None) -> bytes:
-        limit = limit or self._config.max_body_bytes
+    async def _read_body(self, url: str, response: httpcore.Response, headers: _Headers, limit: BodyLimit) -> bytes:
         declared = headers.get("content-length") or ""
-        if declared.isdigit() and int(declared) > limit:
-            raise BodyTooLargeError(url, f"body of {declared} bytes exceeds fetch.max_body_bytes = {limit}")
+        if declared.isdigit() and int(declared) > limit.bytes:
+            raise BodyTooLargeError(url, f"body of {declared} bytes exceeds {limit.key} = {limit.bytes}")
         try:
-            decoder = BoundedDecoder(headers.get("content-encoding"), limit)
+            decoder = BoundedDecoder(headers.get("content-encoding"), limit.bytes)
             received = 0
             async for chunk in response.aiter_stream():
                 received += len(chunk)
-                if received > limit:
+                if received > limit.bytes:
                     raise TooLarge()
                 decoder.feed(chunk)
         except TooLarge:
-            raise BodyTooLargeError(url, f"body exceeds fetch.max_body_bytes = {limit} (counted after decompression)") from None
+            raise BodyTooLargeError(url, f"body exceeds {limit.key} = {limit.bytes} (counted after decompression)") from None
         except EncodingRefused as exc:
             raise BadResponseError(url, str(exc)) from None
         return decoder.content()
@@ -327,7 +333,7 @@ class Fetcher:
         expires = time.monotonic() + self._config.robots_ttl
         retry = time.monotonic() + _ROBOTS_RETRY_SECONDS
         try:
-            page = await self._follow(robots_url, list(self._headers), check_robots=False)
+            page = await self._follow(robots_url, list(self._headers), check_robots=False, limit=self._body_limit)
         except HTTPStatusError as exc:
             if exc.status >= 500:
                 return _Robots(None, retry, f"robots.txt answered HTTP {exc.status}; will retry")

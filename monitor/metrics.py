@@ -79,9 +79,6 @@ CLASSIFIER_LATENCY = Histogram(
     registry=REGISTRY,
 )
 
-DELIVERY_OUTCOMES = ("sent", "recovered", "failed", "dead", "held", "deferred")
-POLL_OUTCOMES = ("ok", "failed", "unrecorded")
-
 
 def polled(source_id: str, outcome: str, *, pages: int, not_modified: int) -> None:
     POLLS.labels(source_id, outcome).inc()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
 from monitor.config import Config
@@ -66,13 +66,11 @@ class ObservabilityServer:
         probes: Probes,
         *,
         collectors: Sequence[Collector] = (),
-        registry: CollectorRegistry = REGISTRY,
     ) -> None:
         self._host = host
         self._port = port
         self._probes = probes
         self._collectors = list(collectors)
-        self._registry = registry
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -84,7 +82,7 @@ class ObservabilityServer:
     def start(self) -> bool:
         """Serve in a daemon thread; False (and one error logged) when the address cannot be bound."""
         try:
-            self._server = ThreadingHTTPServer((self._host, self._port), _handler(self._probes, self._registry))
+            self._server = ThreadingHTTPServer((self._host, self._port), _handler(self._probes))
         except OSError as exc:
             logger.error(
                 "metrics and health endpoint not served: cannot listen on %s:%d (%s); set [metrics] port, or 0 to turn it off",
@@ -93,7 +91,7 @@ class ObservabilityServer:
             return False
         self._server.daemon_threads = True  # a client that hangs must not keep the process from stopping
         for collector in self._collectors:
-            self._registry.register(collector)
+            REGISTRY.register(collector)
         self._thread = threading.Thread(target=self._server.serve_forever, name="metrics-http", daemon=True)
         self._thread.start()
         logger.info("metrics on http://%s:%d/metrics, health on /healthz and /readyz", self._host, self.port)
@@ -107,11 +105,11 @@ class ObservabilityServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
         for collector in self._collectors:
-            self._registry.unregister(collector)
+            REGISTRY.unregister(collector)
         self._server = self._thread = None
 
 
-def _handler(probes: Probes, registry: CollectorRegistry) -> type[BaseHTTPRequestHandler]:
+def _handler(probes: Probes) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -121,7 +119,7 @@ def _handler(probes: Probes, registry: CollectorRegistry) -> type[BaseHTTPReques
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
-                self._send(200, generate_latest(registry), CONTENT_TYPE_LATEST)
+                self._send(200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST)
             elif path in ("/healthz", "/readyz"):
                 verdict = probes.live() if path == "/healthz" else probes.ready()
                 self._send(200 if verdict.ok else 503, (verdict.reason + "\n").encode("utf-8"))

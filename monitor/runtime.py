@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from alerts.deliver import Deliverer
-    from monitor.classification.model import Example
+    from monitor.classification.model import Example, TrainedClassifier
 
 
 @dataclass
@@ -46,11 +46,17 @@ class Runtime:
 
     @cached_property
     def classifier(self) -> LoadedOnFirstUse:
-        """Loaded when the first new item needs it (the model, Sudachi's dictionary; the sentence
-        embeddings when an item passes a category's gate), or in the background by a service
-        (``ready``): every pipeline shares it. Label corrections made in the dashboard are trained
-        on with the corpus."""
-        return LoadedOnFirstUse(lambda: load_classifier(self.settings.config, corrections=self.label_corrections()))
+        """``load_classifier``'s, loaded when the first new item needs it (the model, Sudachi's
+        dictionary; the sentence embeddings when an item passes a category's gate), or in the
+        background by a service (``ready``): every pipeline shares it."""
+        return LoadedOnFirstUse(lambda: self.load_classifier()[0])
+
+    def load_classifier(self, *, rebuild: bool = False) -> tuple[TrainedClassifier, list[Example]]:
+        """The classifier this deployment uses: the config's categories, trained on the corpus and
+        on the label corrections made in the dashboard (returned beside it). The service and every
+        command that classifies load it here, so that they all label an item alike."""
+        corrections = self.label_corrections()
+        return load_classifier(self.settings.config, rebuild=rebuild, corrections=corrections), corrections
 
     def label_corrections(self) -> list[Example]:
         """The items people relabelled in the dashboard, as training examples; none while the

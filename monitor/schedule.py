@@ -22,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts.channels import Channel, channel_problems
 from alerts.deliver import DeliveryWorker
-from alerts.digest import Digests
+from alerts.digest import DigestAttempt, Digests
 from monitor import metrics, store
 from monitor.config import Settings
 from monitor.errors import StoreError
@@ -108,11 +108,8 @@ class Service:
         self._config = runtime.settings.config
         self._stop = asyncio.Event()
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
     async def run(self) -> None:
-        stop_on_signals(self.request_stop)
+        stop_on_signals(self._stop.set)
         # Served from the start: /readyz and /metrics answer before the first tick (/healthz says "starting").
         endpoint = serve(self._config, self._runtime.store)
         self._runtime.ready(preload=True)
@@ -146,7 +143,7 @@ class Service:
         finally:
             logger.info("stopping: waiting for the running polls to finish")
             scheduler.shutdown(wait=False)
-            await poller.stop(grace=min(self._config.fetch.timeout * 2 + 5, self._config.service.poll_deadline))
+            await poller.stop(grace=self._config.stop_grace)
             await asyncio.to_thread(delivery.stop)
             await fetcher.aclose()
             if endpoint is not None:
@@ -162,7 +159,7 @@ class Service:
             scheduler.add_job(
                 _guarded,
                 "interval",
-                args=(outage, _send_digests, digests),
+                args=(outage, send_digests, digests),
                 seconds=60,
                 id="digests",
                 max_instances=1,
@@ -213,12 +210,15 @@ def _guarded(outage: Outage, job: Callable[..., None], *arguments: Any) -> None:
 
 def _digest_due(digests: Digests, name: str) -> None:
     digests.schedule(name, utcnow())
-    _send_digests(digests)
+    send_digests(digests)
 
 
-def _send_digests(digests: Digests) -> None:
-    for attempt in digests.send_due():
+def send_digests(digests: Digests) -> list[DigestAttempt]:
+    """Send the digests due, each said in the log (a failed one as a warning)."""
+    attempts = digests.send_due()
+    for attempt in attempts:
         (logger.info if attempt.sent else logger.warning)("%s", attempt.line)
+    return attempts
 
 
 def log_report(report: RunReport) -> None:

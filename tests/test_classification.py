@@ -5,6 +5,7 @@ user categories, and the classify / eval / train commands."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -237,10 +238,39 @@ def test_classify_lines_keeps_order_and_reports_bad_lines(classifier):
     assert outputs[2]["line"] == 3 and "'title' and 'body'" in outputs[2]["error"]
 
 
-def regwatch(*arguments: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def regwatch(
+    *arguments: str, stdin: str = "", cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "monitor", *arguments], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=120
-    )
+        [sys.executable, "-m", "monitor", *arguments],
+        input=stdin, capture_output=True, text=True, cwd=cwd, timeout=120, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def test_after_a_label_correction_the_classify_command_labels_as_the_service_does(tmp_path, classifier):
+    from monitor.config import Settings
+    from monitor.runtime import Runtime
+    from monitor.store.people import add_correction
+    from tests.dashboard_data import GUIDANCE, NOW, config, seeded_store
+
+    url = f"sqlite:///{tmp_path / 'regwatch.db'}"
+    database, ids = seeded_store(url)
+    with database.begin() as connection:
+        add_correction(connection, ids[GUIDANCE], "guidance_notice", False, "editor", NOW)
+    database.dispose()
+    document = Document(GUIDANCE, "総務省は、NTT西日本に対し、通信障害を受けて行政指導を行いました。")
+    line = json.dumps({"title": document.title, "body": document.body}, ensure_ascii=False)
+    result = regwatch("classify", "-", stdin=line, cwd=tmp_path, env={"REGWATCH_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    [output] = [json.loads(out) for out in result.stdout.splitlines()]
+    runtime = Runtime.open(Settings(config(), None, url, None))
+    try:
+        service = runtime.classifier.classify(document)
+    finally:
+        runtime.close()
+    assert output["scores"] == service.scores and output["labels"] == list(service.labels)
+    # The model that learnt the correction, not the corpus's (the prebuilt one an image holds):
+    assert service.scores != classifier.classify(document).scores
 
 
 def test_classify_eval_and_train_commands(tmp_path):
@@ -253,12 +283,12 @@ def test_classify_eval_and_train_commands(tmp_path):
         },
         ensure_ascii=False,
     )
-    result = regwatch("classify", "-", stdin=line + "\nnot json\n")
+    result = regwatch("classify", "-", stdin=line + "\nnot json\n", cwd=tmp_path)
     outputs = [json.loads(out) for out in result.stdout.splitlines()]
     assert result.returncode == 0 and outputs[0]["id"] == 7 and outputs[0]["labels"] == ["donation_refund"]
     assert outputs[1]["line"] == 2 and "error" in outputs[1]
 
-    report = regwatch("eval", str(HELD_OUT)).stdout
+    report = regwatch("eval", str(HELD_OUT), cwd=tmp_path).stdout
     assert "222 items" in report and "organizations" in report and "title only" in report
     assert re.search(r"hard negatives labelled positive: [0-9]+ of 68", report)
 
@@ -266,3 +296,38 @@ def test_classify_eval_and_train_commands(tmp_path):
     assert trained.returncode == 0, trained.stderr
     macro = [float(value) for value in re.findall(r"macro F1 ([0-9.]+)", trained.stdout)]
     assert "frame-held-out (3 folds" in trained.stdout and len(macro) == 3 and macro[0] >= 0.9
+
+
+def test_a_text_asked_twice_in_one_batch_is_embedded_once():
+    import numpy as np
+
+    from monitor.classification.embeddings import DIMENSIONS, Embedder
+
+    asked: list[list[str]] = []
+
+    def passages(texts: list[str]) -> np.ndarray:
+        asked.append(texts)
+        return np.arange(len(texts) * DIMENSIONS, dtype=np.float32).reshape(len(texts), DIMENSIONS)
+
+    embedder = Embedder({}, passages=passages)
+    vectors = embedder.embed(["行政指導", "寄付の返金", "行政指導"])
+    assert asked == [["行政指導", "寄付の返金"]]
+    assert vectors.shape == (3, DIMENSIONS) and (vectors[0] == vectors[2]).all() and (vectors[0] != vectors[1]).any()
+    embedder.embed(["寄付の返金"])
+    assert len(asked) == 1  # kept from the first call
+
+
+def test_a_prebuilt_model_without_the_label_corrections_is_said_to_lack_them(tmp_path, caplog):
+    from monitor.classification import _example_files, _model_file_name, _say_why_prebuilt_unused, category_specs
+    from monitor.classification.model import Example
+
+    specs = category_specs(None)
+    (tmp_path / _model_file_name(specs, _example_files(specs))).touch()  # the image's model, of the corpus alone
+    correction = Example(Document("西日本電信電話株式会社に対する行政指導", ""), frozenset(), "item-1")
+    with caplog.at_level("WARNING"):
+        _say_why_prebuilt_unused(tmp_path, specs, {}, [correction])
+        _say_why_prebuilt_unused(tmp_path / "elsewhere", specs, {}, [correction])
+    assert [record.getMessage().split(";")[0] for record in caplog.records] == [
+        f"the prebuilt model in {tmp_path} (REGWATCH_MODEL_DIR) has not learnt the 1 item(s) relabelled in the dashboard",
+        f"the prebuilt models in {tmp_path / 'elsewhere'} (REGWATCH_MODEL_DIR) are for other categories than the config's",
+    ]

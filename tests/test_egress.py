@@ -3,12 +3,17 @@ destinations the address guard allows: Slack's API and webhooks, as sources are.
 
 from __future__ import annotations
 
+import socket
+from ipaddress import ip_address
+
 import pytest
 
 from alerts.slack import SlackChannel, slack_client
 from alerts.webhook import WebhookChannel
 from monitor.egress import Egress
 from monitor.errors import ChannelConfigError
+from monitor.guard import AddressPolicy, IPAddress
+from monitor.proxies import ProxySettings
 from tests.cli import slack_messages
 from tests.queued import make_alert
 from tests.servers import RunningServer
@@ -59,3 +64,19 @@ def test_slack_at_a_loopback_address_needs_an_explicit_allow(slack_server):
     with pytest.raises(ChannelConfigError, match="127.0.0.1 is a loopback address"):
         slack_channel(slack_server, Egress.from_allow([], {})).send(make_alert("k1", "一件目"))
     assert slack_messages(slack_server) == []
+
+
+def test_a_destination_that_did_not_resolve_is_checked_again_once_it_does():
+    answers: list[Exception | list[IPAddress]] = [socket.gaierror(socket.EAI_NONAME, "not known"), [ip_address("10.0.0.5")]]
+
+    def resolve(host: str, port: int) -> list[IPAddress]:
+        answer = answers.pop(0)  # a third lookup would find none left: an answer is kept once there is one
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    egress = Egress(AddressPolicy(), ProxySettings({}, {}), resolve=resolve)
+    egress.require("https://hooks.example.jp/regwatch", "hook")  # not resolvable here: left to the connection
+    for _ in range(2):
+        with pytest.raises(ChannelConfigError, match="hooks.example.jp resolves to 10.0.0.5, which is a private address"):
+            egress.require("https://hooks.example.jp/regwatch", "hook")

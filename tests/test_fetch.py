@@ -6,7 +6,7 @@ import pytest
 from monitor import __version__
 from monitor.config import FetchConfig
 from monitor.errors import BodyTooLargeError, HTTPStatusError, RobotsDeniedError, TransportError
-from monitor.fetch import Fetcher
+from monitor.fetch import BodyLimit, Fetcher
 
 # The local test site is on loopback, which the address guard refuses unless allowed.
 LOOPBACK = {"allow": ["127.0.0.1"]}
@@ -79,6 +79,15 @@ def test_body_size_is_capped_after_decompression(site):
     with pytest.raises(BodyTooLargeError, match="exceeds fetch.max_body_bytes = 1024"):
         fetch(FetchConfig(**FAST, max_body_bytes=1024), (url, {}))
     assert site.requests()[-1]["status"] == 200
+
+
+def test_a_body_over_a_callers_limit_names_the_key_that_set_it(site):
+    url = site.write("/annex.pdf", b"%PDF" + bytes(4_000))
+    config = FetchConfig(**FAST, max_body_bytes=2_000)
+    with pytest.raises(BodyTooLargeError, match="exceeds attachments.max_bytes = 1000"):
+        fetch(config, (url, {"limit": BodyLimit(1_000, "attachments.max_bytes")}))
+    with pytest.raises(BodyTooLargeError, match="exceeds fetch.max_body_bytes = 2000"):  # the lower of the two applies
+        fetch(config, (url, {"limit": BodyLimit(3_000, "attachments.max_bytes")}))
 
 
 def test_unreachable_host_is_a_transport_error():

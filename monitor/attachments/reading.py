@@ -19,8 +19,8 @@ from typing import Any
 from monitor.attachments.bounded import Bounds, read_bounded
 from monitor.config import AttachmentsConfig
 from monitor.details import DetailResult
-from monitor.errors import AttachmentError, BodyTooLargeError, FetchError
-from monitor.fetch import Fetcher
+from monitor.errors import AttachmentError, FetchError
+from monitor.fetch import BodyLimit, Fetcher
 from monitor.items import AttachmentText
 from monitor.text import without_controls
 
@@ -82,10 +82,8 @@ def _outcome(task: asyncio.Task[AttachmentText], url: str, label: str, kind: str
 async def read_attachment(fetcher: Fetcher, config: AttachmentsConfig, url: str, label: str, kind: str) -> AttachmentText:
     """One attachment fetched and read, or the reason it could not be."""
     try:
-        page = await fetcher.get(url, max_bytes=config.max_bytes)
-    except BodyTooLargeError:
-        return AttachmentText(url, label, kind, error=f"larger than attachments.max_bytes ({config.max_bytes:,} bytes)")
-    except FetchError as exc:
+        page = await fetcher.get(url, limit=BodyLimit(config.max_bytes, "attachments.max_bytes"))
+    except FetchError as exc:  # one larger than its limit is said so, naming the key that set it
         return AttachmentText(url, label, kind, error=str(exc))
     digest = hashlib.sha256(page.content).hexdigest()
     bounds = Bounds(config.timeout, config.max_memory, config.max_chars, config.max_bytes * _INFLATION)

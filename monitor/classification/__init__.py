@@ -3,7 +3,9 @@
 Every classifier implements ``Classifier``; the pipeline, ``regwatch classify`` and ``regwatch
 eval`` only see that protocol. ``load_classifier`` returns the trained model for the configured
 categories: prebuilt (``REGWATCH_MODEL_DIR``, as ``regwatch model build`` writes it into an image),
-else from the cache when the corpus and the categories are unchanged, else trained anew and cached.
+else from the cache when the corpus, the categories and the label corrections are unchanged, else
+trained anew and cached. What a deployment classifies with (its database's label corrections
+included) comes from ``Runtime.load_classifier``, which the service and every command use.
 """
 
 from __future__ import annotations
@@ -135,9 +137,7 @@ def load_classifier(
             found.embedder = embedder
             return found
     if prebuilt and not rebuild and not (prebuilt / name).exists():  # (an unreadable one is reported by model.load)
-        logger.warning(
-            "the prebuilt models in %s (REGWATCH_MODEL_DIR) are for other categories than the config's; training one", prebuilt
-        )
+        _say_why_prebuilt_unused(prebuilt, specs, extra_files, corrections)
     path = model.cache_dir() / name
     logger.info("training the classifier (%d categories) into %s", len(specs), path)
     trained = _train(specs, extra_files, embedder, corrections)
@@ -148,6 +148,20 @@ def load_classifier(
             "could not keep the trained classifier in %s (%s); set REGWATCH_CACHE_DIR to a writable directory", path, exc
         )
     return trained
+
+
+def _say_why_prebuilt_unused(
+    prebuilt: Path, specs: list[CategorySpec], extra_files: dict[str, str], corrections: Sequence[Example]
+) -> None:
+    if corrections and (prebuilt / _model_file_name(specs, extra_files)).exists():
+        logger.warning(
+            "the prebuilt model in %s (REGWATCH_MODEL_DIR) has not learnt the %d item(s) relabelled in the dashboard; "
+            "training one that has (kept in the cache until the next correction)", prebuilt, len(corrections),
+        )  # fmt: skip
+    else:
+        logger.warning(
+            "the prebuilt models in %s (REGWATCH_MODEL_DIR) are for other categories than the config's; training one", prebuilt
+        )
 
 
 def build_classifier(config: Config | None, directory: Path) -> Path:

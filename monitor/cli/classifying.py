@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import click
 
-from monitor.cli.app import CliError, Context, main, pass_context
+from monitor.cli.app import Context, main, pass_context
 from monitor.jpdates import format_jst, parse_timestamp, utcnow
 
 
@@ -60,10 +60,9 @@ def _item_json(row: dict[str, Any]) -> dict[str, Any]:
 @pass_context
 def classify(context: Context, path: IO[str]) -> None:
     """Classify JSON Lines (title, body, optional id, url, source, published); one JSON line out per line in."""
-    from monitor.classification import load_classifier
     from monitor.classification.batch import classify_lines
 
-    classifier = load_classifier(context.settings().config)
+    classifier, _ = context.classifier()
     for output in classify_lines(classifier, path):
         click.echo(json.dumps(output, ensure_ascii=False))
 
@@ -74,11 +73,10 @@ def classify(context: Context, path: IO[str]) -> None:
 def evaluate(context: Context, path: IO[str]) -> None:
     """Precision, recall and F1 per category (and of titles alone), hard negatives labelled positive,
     and per fact field, on labelled JSON Lines (labels, kind, facts)."""
-    from monitor.classification import load_classifier
     from monitor.classification.batch import evaluate_lines
 
-    config = context.settings().config
-    click.echo(evaluate_lines(load_classifier(config), config.category_names, path))
+    classifier, _ = context.classifier()
+    click.echo(evaluate_lines(classifier, context.settings().config.category_names, path))
 
 
 @main.command()
@@ -87,18 +85,12 @@ def evaluate(context: Context, path: IO[str]) -> None:
 def train(context: Context, folds: int) -> None:
     """Rebuild the classifier from the corpus and the config's categories; report how it does on
     frames it never saw (grouped cross-validation) and on titles alone."""
-    from monitor.classification import category_specs, corpus_lines, load_classifier
+    from monitor.classification import category_specs, corpus_lines
     from monitor.classification.crossval import frame_held_out
     from monitor.classification.model import examples_from_jsonl
 
-    try:
-        with context.runtime() as runtime:
-            corrections = runtime.label_corrections()
-    except CliError as exc:  # a model can still be trained from the corpus alone
-        click.echo(f"label corrections not read ({exc.message}); training on the corpus alone", err=True)
-        corrections = []
+    classifier, corrections = context.classifier(rebuild=True)
     config = context.settings().config
-    classifier = load_classifier(config, rebuild=True, corrections=corrections)
     click.echo(f"model {classifier.name}: categories {', '.join(classifier.categories)}")
     if corrections:  # reported apart from the corpus: how the new model labels what people corrected
         agreed = sum(

@@ -40,7 +40,6 @@ def sources_test(context: Context, source: str | None, preset: str | None, url: 
     from pydantic import ValidationError
 
     from monitor import aio
-    from monitor.classification import load_classifier
     from monitor.trial import source_to_try, try_source
 
     if (source is None) == (preset is None) or (url and not preset):
@@ -52,7 +51,8 @@ def sources_test(context: Context, source: str | None, preset: str | None, url: 
         raise CliError(exc.args[0]) from None
     except ValidationError as exc:
         raise CliError("; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())) from None
-    trial = aio.run(try_source(settings, spec, limit, load_classifier(settings.config)))
+    classifier, _ = context.classifier()  # the service's: a trial labels items as a poll would
+    trial = aio.run(try_source(settings, spec, limit, classifier))
     click.echo(trial.text())
     if trial.error:
         raise SystemExit(1)

@@ -4,7 +4,8 @@ job queue (monitor.distributed)."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from monitor.cli.app import CliError, Context, main, pass_context
 from monitor.errors import RegwatchError
@@ -18,35 +19,29 @@ if TYPE_CHECKING:
 def worker(context: Context) -> None:
     """Run the jobs `regwatch run --mode distributed` queues (polls, delivery, digests) until
     stopped (SIGINT/SIGTERM). Start any number, on any machines sharing the database and config."""
-    from monitor import aio
     from monitor.distributed.worker import run_worker
 
     with context.runtime() as runtime:
-        _require_postgresql(runtime)
-        _quiet_queue_logs()
-        aio.run(run_worker(runtime))
+        _run_on_the_queue(runtime, run_worker)
 
 
 def run_scheduler(runtime: Runtime) -> None:
     """``regwatch run`` in distributed mode: queue the jobs, run none."""
-    from monitor import aio
     from monitor.distributed.scheduler import run_scheduler as scheduling
 
-    _require_postgresql(runtime)
-    _quiet_queue_logs()
-    aio.run(scheduling(runtime))
+    _run_on_the_queue(runtime, scheduling)
 
 
-def _require_postgresql(runtime: Runtime) -> None:
+def _run_on_the_queue(runtime: Runtime, process: Callable[[Runtime, str], Coroutine[Any, Any, None]]) -> None:
+    """Run a process of distributed mode: refused, saying why, unless the database is PostgreSQL."""
+    from monitor import aio
     from monitor.distributed.queue import conninfo
 
     try:
-        conninfo(runtime.settings.database_url)
+        queue_conninfo = conninfo(runtime.settings.database_url)
     except RegwatchError as exc:
         raise CliError(str(exc)) from None
-
-
-def _quiet_queue_logs() -> None:
-    """procrastinate says INFO of every job; regwatch says what each job did. Shown from -vv on."""
+    # procrastinate says INFO of every job; regwatch says what each job did. Shown from -vv on.
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    aio.run(process(runtime, queue_conninfo))

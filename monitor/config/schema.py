@@ -342,6 +342,12 @@ class Config(_Section):
         return [name for name, channel in self.channels.items() if channel.kind != "email"]
 
     @property
+    def stop_grace(self) -> float:
+        """Seconds a stopping process lets its running polls finish: two fetch timeouts (a detail
+        page after the list), never more than a poll may take."""
+        return min(self.fetch.timeout * 2 + 5, self.service.poll_deadline)
+
+    @property
     def source_names(self) -> dict[str, str]:
         """Each source's name as people read it (its id where it has none)."""
         return {source.id: source.name or source.id for source in self.sources}

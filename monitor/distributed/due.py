@@ -12,6 +12,7 @@ from alerts import outbox
 from alerts.digest import Digests
 from monitor.distributed.queue import POLL_LOCK_PREFIX
 from monitor.store.database import SOURCE
+from monitor.store.sources import due_condition
 
 # procrastinate's jobs table, as far as the scheduler reads it.
 JOBS = table("procrastinate_jobs", column("queueing_lock"), column("status"))
@@ -26,12 +27,7 @@ def sources_to_queue(connection: Connection, now: datetime, limit: int) -> list[
     queued = select(func.substr(JOBS.c.queueing_lock, len(POLL_LOCK_PREFIX) + 1)).where(
         JOBS.c.status.in_([_TODO, _DOING]), JOBS.c.queueing_lock.like(f"{POLL_LOCK_PREFIX}%")
     )
-    due = and_(
-        SOURCE.c.enabled.is_(True),
-        SOURCE.c.next_due_at <= now,
-        SOURCE.c.lease_until.is_(None) | (SOURCE.c.lease_until < now),
-        SOURCE.c.id.not_in(queued),
-    )
+    due = and_(due_condition(now), SOURCE.c.id.not_in(queued))
     return list(connection.execute(select(SOURCE.c.id).where(due).order_by(SOURCE.c.next_due_at).limit(limit)).scalars())
 
 

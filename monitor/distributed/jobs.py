@@ -29,7 +29,7 @@ from monitor.health import HealthPolicy
 from monitor.items import RunReport
 from monitor.record import Recorder
 from monitor.runtime import Runtime
-from monitor.schedule import log_report
+from monitor.schedule import log_report, send_digests
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +104,7 @@ class Jobs:
         )
 
     async def send_digests(self) -> str:
-        attempts = await asyncio.to_thread(self._digests.send_due)
-        for attempt in attempts:
-            (logger.info if attempt.sent else logger.warning)("%s", attempt.line)
+        attempts = await asyncio.to_thread(send_digests, self._digests)
         return f"{sum(attempt.sent for attempt in attempts)} of {len(attempts)} digest(s) sent"
 
     async def drain(self) -> None:

@@ -41,13 +41,14 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def queue_app(database_url: str, *, connections: int = 4) -> App:
-    """An app whose tasks are regwatch's (registered by ``monitor.distributed.tasks``); open it
-    with ``async with app.open_async()``. ``connections``: its pool, for procrastinate's own
-    queries (fetching and finishing jobs, heartbeats, LISTEN); the pipeline has its own."""
+def queue_app(queue_conninfo: str, *, connections: int = 4) -> App:
+    """An app on the database ``queue_conninfo`` (``conninfo``'s) whose tasks are regwatch's
+    (registered by ``monitor.distributed.tasks``); open it with ``async with app.open_async()``.
+    ``connections``: its pool, for procrastinate's own queries (fetching and finishing jobs,
+    heartbeats, LISTEN); the pipeline has its own."""
     from monitor.distributed.tasks import register
 
-    connector = PsycopgConnector(conninfo=conninfo(database_url), min_size=1, max_size=max(connections, 2))
+    connector = PsycopgConnector(conninfo=queue_conninfo, min_size=1, max_size=max(connections, 2))
     app = App(connector=connector)
     register(app)
     return app

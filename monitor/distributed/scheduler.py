@@ -23,7 +23,7 @@ from alerts.digest import Digests
 from monitor import metrics
 from monitor.distributed import due
 from monitor.distributed.queue import DELIVER, DELIVERY_LOCK, DIGEST_LOCK, DIGESTS, POLL, defer_once, poll_lock, queue_app
-from monitor.distributed.schema import apply_queue_schema
+from monitor.distributed.schema import create_queue_schema
 from monitor.distributed.stalled import retry_stalled_jobs
 from monitor.errors import StoreError
 from monitor.jpdates import JST, utcnow
@@ -47,11 +47,8 @@ class Scheduler:
         self._outage = Outage("the database", logger, "no job is queued")
         self._stop = asyncio.Event()
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
     async def run(self) -> None:
-        stop_on_signals(self.request_stop)
+        stop_on_signals(self._stop.set)
         # The embedded service's endpoint: /healthz says whether this scheduler ticks.
         endpoint = serve(self._config, self._runtime.store)
         scheduler = AsyncIOScheduler(timezone=JST)
@@ -125,7 +122,8 @@ class Scheduler:
             await defer_once(self._app, DIGESTS, DIGEST_LOCK, lock=DIGEST_LOCK)
 
 
-async def run_scheduler(runtime: Runtime) -> None:
-    await asyncio.to_thread(apply_queue_schema, runtime.store)
-    async with queue_app(runtime.settings.database_url).open_async() as app:
+async def run_scheduler(runtime: Runtime, queue_conninfo: str) -> None:
+    """``queue_conninfo``: the database's, from ``queue.conninfo`` (which refuses one that is not PostgreSQL)."""
+    await asyncio.to_thread(create_queue_schema, runtime.store)
+    async with queue_app(queue_conninfo).open_async() as app:
         await Scheduler(runtime, app).run()

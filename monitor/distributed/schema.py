@@ -18,8 +18,15 @@ _QUEUE_SCHEMA_LOCK_ID = 0x7265_6771  # "regq": one `db upgrade --queue` at a tim
 
 
 def apply_queue_schema(store: Store) -> bool:
-    """Create the queue's tables unless they exist; True when they were created now."""
-    conninfo(store.url)  # refuses SQLite with the reason
+    """Create the queue's tables unless they exist; True when they were created now. ConfigError,
+    saying why, when the database is not PostgreSQL."""
+    conninfo(store.url)
+    return create_queue_schema(store)
+
+
+def create_queue_schema(store: Store) -> bool:
+    """``apply_queue_schema`` in a database known to be PostgreSQL (the scheduler and the workers
+    check it once, at start)."""
     with store.begin() as connection:
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _QUEUE_SCHEMA_LOCK_ID})
         if connection.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None:

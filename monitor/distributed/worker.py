@@ -13,26 +13,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import socket
 
 from monitor import metrics
 from monitor.distributed.jobs import Jobs
 from monitor.distributed.queue import queue_app
-from monitor.distributed.schema import apply_queue_schema
+from monitor.distributed.schema import create_queue_schema
 from monitor.distributed.tasks import JOBS
 from monitor.metrics_server import serve_worker
 from monitor.runtime import Runtime
+from monitor.schedule import stop_on_signals
 
 logger = logging.getLogger(__name__)
 
 
-async def run_worker(runtime: Runtime) -> None:
+async def run_worker(runtime: Runtime, queue_conninfo: str) -> None:
+    """``queue_conninfo``: the database's, from ``queue.conninfo`` (which refuses one that is not PostgreSQL)."""
     config = runtime.settings.config
     # Served from the start: /readyz and /metrics answer while the model loads (/healthz says "starting").
     endpoint = serve_worker(config, runtime.store)
     try:
-        await _work(runtime)
+        await _work(runtime, queue_conninfo)
     finally:
         if endpoint is not None:
             endpoint.stop()
@@ -45,14 +46,14 @@ async def _beat(every: float) -> None:
         await asyncio.sleep(every)
 
 
-async def _work(runtime: Runtime) -> None:
+async def _work(runtime: Runtime, queue_conninfo: str) -> None:
     config = runtime.settings.config
-    await asyncio.to_thread(apply_queue_schema, runtime.store)
+    await asyncio.to_thread(create_queue_schema, runtime.store)
     runtime.ready(preload=True)
     fetcher = runtime.fetcher()
     concurrency = config.worker.concurrency
     # procrastinate's own queries (fetching and finishing jobs, heartbeat, LISTEN) share this pool.
-    app = queue_app(runtime.settings.database_url, connections=min(concurrency, 8) + 2)
+    app = queue_app(queue_conninfo, connections=min(concurrency, 8) + 2)
     name = f"{socket.gethostname()}:{os.getpid()}"
     beating = asyncio.create_task(_beat(config.worker.heartbeat), name="heartbeat")
     async with app.open_async():
@@ -65,7 +66,7 @@ async def _work(runtime: Runtime) -> None:
                 install_signal_handlers=False,  # ours below also stop a delivery pass
                 update_heartbeat_interval=config.worker.heartbeat,
                 stalled_worker_timeout=config.worker.stalled_after,
-                shutdown_graceful_timeout=min(config.fetch.timeout * 2 + 5, config.service.poll_deadline),
+                shutdown_graceful_timeout=config.stop_grace,
                 # LISTEN/NOTIFY wakes a worker for each new job; this is the fallback.
                 fetch_job_polling_interval=min(config.service.tick, 5.0),
                 delete_jobs="successful",  # a finished poll needs no record: its source row has it
@@ -77,9 +78,7 @@ async def _work(runtime: Runtime) -> None:
             jobs.stopping.set()
             working.cancel()  # procrastinate then stops taking jobs and lets the running ones finish
 
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop)
+        stop_on_signals(stop)
         logger.info("regwatch worker %s running: %d sources, up to %d jobs at once", name, len(runtime.sources), concurrency)
         try:
             await working

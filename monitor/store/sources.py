@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Integer,
     and_,
@@ -56,6 +57,15 @@ def sync_sources(connection: Connection, sources: Iterable[tuple[str, str, str, 
     connection.execute(update(SOURCE).where(SOURCE.c.id.not_in(configured)).values(enabled=False))
 
 
+def _lease_free(now: datetime) -> ColumnElement[bool]:
+    return SOURCE.c.lease_until.is_(None) | (SOURCE.c.lease_until < now)
+
+
+def due_condition(now: datetime) -> ColumnElement[bool]:
+    """A source due for a poll: enabled, its next poll's time come, and leased by nobody."""
+    return and_(SOURCE.c.enabled.is_(True), SOURCE.c.next_due_at <= now, _lease_free(now))
+
+
 def claim_sources(
     connection: Connection,
     now: datetime,
@@ -73,12 +83,11 @@ def claim_sources(
     sources ``owner`` leased itself whose polls could not be recorded (the database was away);
     they are free to it again at once, instead of when their leases expire.
     """
-    free = SOURCE.c.lease_until.is_(None) | (SOURCE.c.lease_until < now)
+    free = _lease_free(now)
+    condition = due_condition(now) if due_only else and_(SOURCE.c.enabled.is_(True), free)
     if reclaim:
         free = free | and_(SOURCE.c.lease_owner == owner, SOURCE.c.id.in_(list(reclaim)))
-    condition = and_(SOURCE.c.enabled.is_(True), free)
-    if due_only:
-        condition = and_(condition, or_(SOURCE.c.next_due_at <= now, SOURCE.c.id.in_(list(reclaim))))
+        condition = or_(condition, and_(SOURCE.c.enabled.is_(True), SOURCE.c.id.in_(list(reclaim)), free))
     if ids is not None:
         condition = and_(condition, SOURCE.c.id.in_(list(ids)))
     candidates = select(SOURCE.c.id).where(condition).order_by(SOURCE.c.next_due_at).limit(limit)
