@@ -51,6 +51,11 @@ class Runtime:
         background by a service (``ready``): every pipeline shares it."""
         return LoadedOnFirstUse(lambda: self.load_classifier()[0])
 
+    @classmethod
+    def reading(cls, settings: Settings) -> Runtime:
+        """For a command that only reads the store: no migration, no sync of the sources."""
+        return cls(settings, store.Store(settings.database_url), resolve_all(settings.config))
+
     def load_classifier(self, *, rebuild: bool = False) -> tuple[TrainedClassifier, list[Example]]:
         """The classifier this deployment uses: the config's categories, trained on the corpus and
         on the label corrections made in the dashboard (returned beside it). The service and every

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -57,16 +58,22 @@ class Context:
 
     def classifier(self, *, rebuild: bool = False) -> tuple[TrainedClassifier, list[Example]]:
         """The classifier the service of this config and database uses, and the label corrections
-        it learnt (``Runtime.load_classifier``). Classifying needs no database otherwise: when it
-        cannot be opened, the corpus's classifier, said on stderr."""
-        from monitor.classification import load_classifier
+        it learnt (``Runtime.load_classifier``). The database is only read: a command that
+        classifies migrates, syncs and creates nothing (without a database, the corpus alone)."""
+        from sqlalchemy.engine import make_url
 
+        from monitor.classification import load_classifier
+        from monitor.runtime import Runtime
+
+        settings = self.settings()
+        url = make_url(settings.database_url)
+        if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+            return load_classifier(settings.config, rebuild=rebuild), []  # nothing stored, nothing corrected
+        runtime = Runtime.reading(settings)
         try:
-            with self.runtime() as runtime:
-                return runtime.load_classifier(rebuild=rebuild)
-        except CliError as exc:  # the database could not be opened
-            click.echo(f"label corrections not read ({exc.message}); the classifier is the corpus's alone", err=True)
-            return load_classifier(self.settings().config, rebuild=rebuild), []
+            return runtime.load_classifier(rebuild=rebuild)
+        finally:
+            runtime.close()
 
 
 pass_context = click.make_pass_decorator(Context)
