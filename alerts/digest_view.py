@@ -12,7 +12,7 @@ from typing import Any
 
 from alerts.render import AlertView, alert_view, category_label, category_order, day_text
 from monitor.config import ChannelConfig, RouteConfig
-from monitor.items import Alert, Attachment, Change, Classification, lead_source
+from monitor.items import Alert, Change, Classification
 from monitor.jpdates import format_jst
 from monitor.models import SourceRow
 from monitor.route import decide
@@ -143,8 +143,7 @@ def _entry(events: Sequence[Mapping[str, Any]], category: str, source_names: Map
     """One item under one category: its latest state, and every change the window saw."""
     latest = events[-1]
     updated = any(event["kind"] == "updated" for event in events)
-    alert = Alert(
-        key="",
+    alert = Alert.of_item(
         event="updated" if updated else "new",
         item_id=latest["item_id"],
         source_id=latest["source_id"],
@@ -153,13 +152,13 @@ def _entry(events: Sequence[Mapping[str, Any]], category: str, source_names: Map
         url=latest["link"] or "",
         published_at=latest["published_at"] or latest["created_at"],
         categories=(category,),
-        scores={category: (latest["scores"] or {}).get(category, 0.0)},
-        evidence={category: tuple((latest["evidence"] or {}).get(category, ()))},
+        scores=latest["scores"] or {},
+        evidence=latest["evidence"] or {},
         facts=latest["facts"] or {},
         changes=tuple(Change.from_json(change) for event in events for change in event.get("changes") or ()),
-        lead=lead_source(latest.get("lead") or "", latest.get("body_opening") or ""),
-        bureau=str((latest.get("attributes") or {}).get("bureau") or ""),
-        attachments=Attachment.listed_in(latest.get("attributes") or {}),
+        lead=latest.get("lead") or "",
+        body_opening=latest.get("body_opening") or "",
+        attributes=latest.get("attributes") or {},
         route=route,
     )
     return DigestEntry(latest["item_id"], alert_view(alert), updated)

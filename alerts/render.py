@@ -15,6 +15,7 @@ from itertools import zip_longest
 from typing import Any
 
 from alerts.facts_text import day_text, fact_lines
+from monitor.config import WATCH_CATEGORY
 from monitor.items import Alert, Change, HealthNotice, Notice, ProbeNotice
 from monitor.jpdates import JST, format_jst
 from monitor.text import shorten
@@ -23,7 +24,7 @@ CATEGORY_LABELS = {
     "donation_refund": "政治資金 寄付の返金",
     "guidance_notice": "行政指導・命令",
     "cio_survey": "自治体CIO・DX調査",
-    "watch": "ウォッチリスト",
+    WATCH_CATEGORY: "ウォッチリスト",
 }
 HEALTH_LABELS = {"source_broken": "ソース異常", "source_recovered": "ソース復旧"}
 PROBE_HEADER = "regwatch テスト送信"

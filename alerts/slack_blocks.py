@@ -72,20 +72,7 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:_SECTION_LIMIT]}]}
 
 
-def render_blocks(notice: Notice) -> list[dict[str, Any]]:
-    if isinstance(notice, HealthNotice):
-        header = f"{HEALTH_LABELS[notice.kind]}: {notice.source_name}"
-        detail = f"*{escape_mrkdwn(notice.source_id)}* · {escape_mrkdwn(shorten(notice.reason, 2000))}"
-        if notice.since and notice.kind == "source_broken":
-            detail += f"\n{escape_mrkdwn(format_jst(notice.since))} から"
-        return [{"type": "header", "text": {"type": "plain_text", "text": shorten(header, _HEADER_LIMIT)}}, _section(detail)]
-    if isinstance(notice, ProbeNotice):
-        header = {"type": "header", "text": {"type": "plain_text", "text": PROBE_HEADER}}
-        return [header, _section(escape_mrkdwn(probe_text(notice)))]
-    return alert_blocks(notice, alert_view(notice))
-
-
-def alert_blocks(alert: Alert, view: AlertView) -> list[dict[str, Any]]:
+def _alert_blocks(alert: Alert, view: AlertView) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": shorten(view.header, _HEADER_LIMIT), "emoji": False}}
     ]
@@ -119,20 +106,27 @@ def alert_blocks(alert: Alert, view: AlertView) -> list[dict[str, Any]]:
 
 def _attachment_line(name: str, url: str, excerpt: str) -> str:
     """• <url|name>, with the opening of its text beneath when it was read."""
-    return f"• {_link(url, name)}" + (f"\n    「{escape_mrkdwn(shorten(excerpt, 300))}」" if excerpt else "")
+    return f"• {_link(url, name)}" + (f"\n    「{escape_mrkdwn(excerpt)}」" if excerpt else "")
 
 
 def render_message(notice: Notice) -> tuple[str, list[dict[str, Any]]]:
-    """(``text``, ``blocks``) of a message; an alert's view is built once for both."""
+    """(``text``, ``blocks``) of a message; ``text`` is the plain fallback (notifications, screen
+    readers), at most TEXT_LIMIT characters. An alert's view is built once for both."""
     if isinstance(notice, Alert):
         view = alert_view(notice)
-        return _fallback(notice, alert_text(view)), alert_blocks(notice, view)
-    return render_fallback(notice), render_blocks(notice)
+        return _fallback(notice, alert_text(view)), _alert_blocks(notice, view)
+    return _fallback(notice, notice_text(notice)), _notice_blocks(notice)
 
 
-def render_fallback(notice: Notice) -> str:
-    """The plain ``text`` of a message (notifications, screen readers), at most TEXT_LIMIT characters."""
-    return _fallback(notice, notice_text(notice))
+def _notice_blocks(notice: HealthNotice | ProbeNotice) -> list[dict[str, Any]]:
+    if isinstance(notice, HealthNotice):
+        header = f"{HEALTH_LABELS[notice.kind]}: {notice.source_name}"
+        detail = f"*{escape_mrkdwn(notice.source_id)}* · {escape_mrkdwn(shorten(notice.reason, 2000))}"
+        if notice.since and notice.kind == "source_broken":
+            detail += f"\n{escape_mrkdwn(format_jst(notice.since))} から"
+        return [{"type": "header", "text": {"type": "plain_text", "text": shorten(header, _HEADER_LIMIT)}}, _section(detail)]
+    header = {"type": "header", "text": {"type": "plain_text", "text": PROBE_HEADER}}
+    return [header, _section(escape_mrkdwn(probe_text(notice)))]
 
 
 def _fallback(notice: Notice, text: str) -> str:

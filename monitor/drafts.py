@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.config import Config
-from monitor.items import Alert, Attachment, Change, Classification, EventKind, lead_source
+from monitor.items import Alert, Change, Classification, EventKind
 from monitor.prepared import Prepared
 from monitor.record import EventDraft
 from monitor.route import Delivery, route_event
@@ -46,9 +46,7 @@ def event_drafts(config: Config, spec: SourceSpec, found: list[FoundEvent], clas
 
 def alert_for(event: FoundEvent, spec: SourceSpec, result: Classification, delivery: Delivery) -> Alert:
     prepared = event.prepared
-    categories = delivery.categories
-    return Alert(
-        key="",
+    return Alert.of_item(
         event=event.kind,
         item_id=event.item_id or 0,
         source_id=spec.id,
@@ -56,14 +54,14 @@ def alert_for(event: FoundEvent, spec: SourceSpec, result: Classification, deliv
         title=" ".join(prepared.content.title_raw.split()),
         url=prepared.entry.raw.link,
         published_at=prepared.published_at,
-        categories=categories,
-        scores={category: result.scores.get(category, 0.0) for category in categories},
-        evidence={category: result.evidence.get(category, ()) for category in categories},
-        facts=dict(result.facts),
+        categories=delivery.categories,
+        scores=result.scores,
+        evidence=result.evidence,
+        facts=result.facts,
         changes=event.changes,
         mentions=delivery.mentions,
-        lead=lead_source(prepared.lead, prepared.content.body_raw),
-        bureau=str(prepared.attributes.get("bureau") or ""),
-        attachments=Attachment.listed_in(prepared.attributes),
+        lead=prepared.lead,
+        body_opening=prepared.content.body_raw,
+        attributes=prepared.attributes,
         route=delivery.route,
     )

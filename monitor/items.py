@@ -184,11 +184,6 @@ class AttachmentText:
 LEAD_SOURCE_CHARACTERS = 400  # enough for a lead of two sentences, cut later by the renderer
 
 
-def lead_source(lead: str, body_raw: str) -> str:
-    """What a lead is cut from: the source's own lead, else the body's opening."""
-    return lead or body_raw[:LEAD_SOURCE_CHARACTERS]
-
-
 @dataclass(frozen=True)
 class Alert:
     """The payload a channel renders: a snapshot taken when the event happened."""
@@ -211,6 +206,52 @@ class Alert:
     bureau: str = ""  # 担当部局, where the source names one
     attachments: tuple[Attachment, ...] = ()
     route: str = ""  # the route that sent it to this channel
+
+    @classmethod
+    def of_item(
+        cls,
+        *,
+        event: EventKind,
+        item_id: int,
+        source_id: str,
+        source_name: str,
+        title: str,
+        url: str,
+        published_at: datetime | None,
+        categories: tuple[str, ...],
+        scores: Mapping[str, float],
+        evidence: Mapping[str, Any],
+        facts: Mapping[str, Any],
+        changes: tuple[Change, ...],
+        lead: str,
+        body_opening: str,
+        attributes: Mapping[str, Any],
+        route: str,
+        mentions: tuple[str, ...] = (),
+    ) -> Alert:
+        """The alert about one item that a route sends for ``categories``: the scores and evidence
+        of those categories only; the source's lead, else the body's opening; the bureau and the
+        attachments the source recorded in the item's ``attributes``. The key is given when recorded."""
+        return cls(
+            key="",
+            event=event,
+            item_id=item_id,
+            source_id=source_id,
+            source_name=source_name,
+            title=title,
+            url=url,
+            published_at=published_at,
+            categories=categories,
+            scores={category: scores.get(category, 0.0) for category in categories},
+            evidence={category: tuple(evidence.get(category, ())) for category in categories},
+            facts=dict(facts),
+            changes=changes,
+            mentions=mentions,
+            lead=lead or body_opening[:LEAD_SOURCE_CHARACTERS],
+            bureau=str(attributes.get("bureau") or ""),
+            attachments=Attachment.listed_in(attributes),
+            route=route,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready snapshot (stored in the outbox row)."""

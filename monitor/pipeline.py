@@ -191,7 +191,8 @@ class Pipeline:
         stored = await asyncio.to_thread(self._stored_content, work)
         work.retry += [(stored_entry(known_item, stored[known_item.id]), known_item) for known_item in work.retry_unlisted]
         results = await self._fetch_details(spec, work.needs_detail, report, deadline, unlimited=backfill, progress=progress)
-        results = await with_attachments(self.fetcher, self.config.attachments, results, deadline)
+        read_before = {url: read for content in stored.values() for url, read in content.attachment_texts.items()}
+        results = await with_attachments(self.fetcher, self.config.attachments, results, deadline, read_before)
         settled = self._settle(spec, work, stored, results)
         classified = await self._classify(spec, settled.found)
         return self._outcome(spec, report, fresh, work, settled, classified)

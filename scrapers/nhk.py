@@ -27,7 +27,7 @@ from monitor.text import normalize_line
 from monitor.urls import canonical_url
 from scrapers.base import HtmlDetail, list_scraper, register
 from scrapers.feed import parse_feed
-from scrapers.soup import block_text, child_tags, inline_text, parse_html, select, select_one, tags
+from scrapers.soup import block_text, child_tags, first_match, inline_text, parse_html, select, select_one, tags
 
 _NHK_HOSTS = ("www3.nhk.or.jp", "www.nhk.or.jp", "news.web.nhk")
 _ARTICLE_ID = re.compile(r"/(?:news/html/\d{8}/|newsweb/(?:sp/)?na/na-)(k\d{14})(?:\.html)?$")
@@ -59,14 +59,12 @@ class NhkArticle(HtmlDetail):
 
     def article(self, soup: BeautifulSoup, page: Page) -> Article:
         linked_data = _news_article_json_ld(soup)
-        if select_one(soup, "section.module--detail-content") is None and select_one(soup, "main h1") is None:
+        content = select_one(soup, "section.module--detail-content")  # the www3 layout
+        if content is None and select_one(soup, "main h1") is None:
             soup = parse_html(page)  # neither known layout: the whole page is read (parsed a second time)
         for noise in [tag for tag in tags(soup) if _is_noise(tag)]:
             noise.decompose()
-        if select_one(soup, "section.module--detail-content") is not None:
-            article = _www3_article(soup)
-        else:
-            article = _newsweb_article(soup)
+        article = _www3_article(content) if content is not None else _newsweb_article(soup)
         return Article(
             title=article.title,
             body=article.body,
@@ -82,8 +80,7 @@ def _is_noise(tag: Tag) -> bool:
     return tag.name == "button" or any("share" in name or name in _NOISE_CLASSES for name in classes)
 
 
-def _www3_article(soup: BeautifulSoup) -> Article:
-    content = select_one(soup, "section.module--detail-content")
+def _www3_article(content: Tag) -> Article:
     title = inline_text(select_one(content, "h1.content--title"))
     if not title:
         raise ParseError("www3 layout without h1.content--title")
@@ -102,7 +99,7 @@ def _www3_article(soup: BeautifulSoup) -> Article:
 
 
 def _newsweb_article(soup: BeautifulSoup) -> Article:
-    heading = select_one(soup, "main h1") or next(tags(soup, "h1"), None)
+    heading = first_match(soup, "main h1", "h1")
     if heading is None or heading.parent is None:
         raise ParseError("news.web.nhk layout without a heading in <main>")
     published = modified = None
@@ -114,8 +111,10 @@ def _newsweb_article(soup: BeautifulSoup) -> Article:
         updated = _UPDATED.search(text)
         if updated:
             modified = parse_jp_datetime(updated.group(1))
-        elif published is None and child.name != "p" and next(tags(child, "p"), None) is None and parse_jp_datetime(text):
-            published = parse_jp_datetime(text)
+        elif (
+            published is None and child.name != "p" and next(tags(child, "p"), None) is None and (when := parse_jp_datetime(text))
+        ):
+            published = when
         else:
             paragraphs.extend(block_text(p) for p in ([child] if child.name == "p" else tags(child, "p")))
     body = "\n".join(p for p in paragraphs if p)

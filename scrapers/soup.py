@@ -19,7 +19,6 @@ from bs4 import (
     Comment,
     Declaration,
     Doctype,
-    ElementFilter,
     MarkupResemblesLocatorWarning,
     NavigableString,
     ProcessingInstruction,
@@ -52,7 +51,7 @@ _SIMPLE_SELECTOR = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?P<parts>(?:[.#][\w-]+|
 _PART = re.compile(r"([.#])([\w-]+)|\[([\w-]+)(?:(\*?=)([^\]]+))?\]")
 
 
-class Keep(ElementFilter):
+class Keep:
     """The elements to parse: ``Keep("title", "div.contentsBody", "script[type=application/ld+json]")``.
 
     Each entry is one simple selector (a tag, ``.class``, ``#id``, ``[attr]``, ``[attr=value]``,
@@ -61,16 +60,10 @@ class Keep(ElementFilter):
     """
 
     def __init__(self, *selectors: str) -> None:
-        super().__init__()
-        self.selectors = selectors
         self._rules = [_simple_rule(selector) for selector in selectors]
 
-    def allow_tag_creation(self, nsprefix: str | None, name: str, attrs: dict[str, str] | None) -> bool:
-        attrs = attrs or {}
+    def matches(self, name: str, attrs: dict[str, str]) -> bool:
         return any(rule(name, attrs) for rule in self._rules)
-
-    def allow_string_creation(self, string: str) -> bool:
-        return False  # text outside every kept element
 
 
 class _KeptPartsBuilder(LXMLTreeBuilder):
@@ -86,7 +79,7 @@ class _KeptPartsBuilder(LXMLTreeBuilder):
         self._inside = 0  # open elements passed on: a kept one and its descendants
 
     def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
-        if self._inside or self._keep.allow_tag_creation(None, tag, attrib):
+        if self._inside or self._keep.matches(tag, attrib):
             self._inside += 1
             self._passed.append(True)
             super().start(tag, attrib, nsmap or {})

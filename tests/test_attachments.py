@@ -178,6 +178,41 @@ def test_a_huge_or_broken_attachment_is_kept_with_its_reason_and_the_item_is_ale
     assert [attachment["excerpt"] for attachment in alert["attachments"]] == ["", ""]  # links, without an excerpt
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_revised_release_s_unchanged_attachment_keeps_its_text_and_a_changed_one_is_read_again(
+    tmp_path: Path, database_url: str, site
+):
+    site.copy("mic/s-news_index.html", LIST)
+    config = tmp_path / "regwatch.toml"
+    config.write_text(
+        '[fetch]\nmin_host_interval = "0s"\ntimeout = "5s"\nallow = ["127.0.0.1"]\n'
+        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n',
+        encoding="utf-8",
+    )
+    runtime = Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": database_url}))
+    try:
+        poll(runtime)  # the baseline
+        site.write(PDF_PATH, japanese_pdf(), "application/pdf")
+        site.write(EXCEL_PATH, survey_workbook())
+        add_release(site, NEW_ORDER, RELEASE)
+        poll(runtime)
+        with runtime.store.session() as session:  # a text no reading gives: only kept, never read
+            (workbook,) = session.exec(select(AttachmentRow).where(AttachmentRow.url == site.url + EXCEL_PATH))
+            workbook.text = "前回読んだ本文"
+            session.add(workbook)
+            session.commit()
+        site.write(PDF_PATH, japanese_pdf((*NOTICE_LINES, "令和6年2月20日 一部訂正")), "application/pdf")
+        revise_release(site, RELEASE, NEW_ORDER, NEW_ORDER + "（訂正）")  # the page is fetched again
+        report = poll(runtime)
+        with runtime.store.session() as session:
+            stored = {row.url.rsplit("/", 1)[-1]: row for row in session.exec(select(AttachmentRow))}
+    finally:
+        runtime.close()
+    assert report.updated == 1
+    assert stored["000925124.xlsx"].text == "前回読んだ本文"  # same bytes: the text read before
+    assert "一部訂正" in stored["000925123.pdf"].text  # new bytes: read again
+
+
 def poll(runtime: Runtime):
     async def run():
         fetcher = runtime.fetcher()

@@ -21,12 +21,19 @@ def cli(tmp_path: Path, site: LocalSite) -> Cli:
     return Cli.configured(tmp_path, f"sqlite:///{tmp_path / 'regwatch.db'}", config)
 
 
-def test_trying_a_configured_source_shows_its_items_and_changes_nothing(cli, site):
+def test_trying_a_configured_source_shows_its_items_and_changes_nothing(cli, site, tmp_path):
+    with (tmp_path / "regwatch.toml").open("a", encoding="utf-8") as config:  # a team watching the company alerted
+        config.write(
+            '\n[channels.watchers]\nkind = "slack"\nchannel = "#telecom-compliance"\n'
+            '\n[[watch]]\nname = "北陸通信"\ncompanies = ["北陸通信サービス"]\n'
+            '\n[[routes]]\nname = "watch"\ncategories = ["watch"]\nchannels = ["watchers"]\n'
+        )
     shown = cli("sources", "test", "mic-press", "--limit", "1").stdout
     assert "3 item(s) listed; the first 1:" in shown
     assert f"- {GUIDANCE}" in shown
     assert f"2024-02-09 00:00 JST  {site.url}{GUIDANCE_PATH}" in shown  # its date and absolute link
     assert "detail page read" in shown
+    assert "watch 1.00; → watchers" in shown  # the watchlist applied, as a poll applies it
     # Nothing was stored: the first real poll is still the baseline, which alerts nothing.
     assert "(baseline): no alerts on a first poll" in cli("poll", "--once").stderr
 

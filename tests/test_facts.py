@@ -4,7 +4,7 @@ import pytest
 
 from monitor.facts import extract_facts
 from monitor.facts.amounts import extract_amounts
-from monitor.facts.dates import ResolvedDate, extract_dates
+from monitor.facts.dates import ResolvedDate, date_mentions, dates_of
 from monitor.facts.deadlines import extract_deadlines
 from monitor.facts.figures import Figure, extract_figures
 from monitor.facts.identifiers import extract_corporate_numbers, extract_districts
@@ -51,20 +51,24 @@ def test_both_ends_of_a_range_and_yen_signs():
 
 
 def test_era_boundaries_and_full_width_digits():
-    dates, _ = extract_dates(normalize("平成31年4月30日と令和元年5月1日、２０２４年２月９日、R6.12.3"))
+    dates, _ = dates_of(date_mentions(normalize("平成31年4月30日と令和元年5月1日、２０２４年２月９日、R6.12.3")))
     assert dates == ["2019-04-30", "2019-05-01", "2024-02-09", "2024-12-03"]
-    assert extract_dates("平成31年5月1日", None) == ([], [])
+    assert dates_of(date_mentions("平成31年5月1日", None)) == ([], [])
 
 
 def test_ranges_and_same_year_continue_the_year():
-    dates, _ = extract_dates(normalize("令和6年1月19日から2月9日まで。令和5年12月14日に報告、同月20日、同年12月25日に回答"))
+    dates, _ = dates_of(
+        date_mentions(normalize("令和6年1月19日から2月9日まで。令和5年12月14日に報告、同月20日、同年12月25日に回答"))
+    )
     assert dates == ["2024-01-19", "2024-02-09", "2023-12-14", "2023-12-20", "2023-12-25"]
 
 
 def test_relative_dates_resolve_against_publication():
     published = date(2024, 2, 15)
-    _, resolved = extract_dates(
-        normalize("きのう付けで返金。3年前の10月4日から31日まで。おととし。2月13日の会見。先月26日、来月"), published
+    _, resolved = dates_of(
+        date_mentions(
+            normalize("きのう付けで返金。3年前の10月4日から31日まで。おととし。2月13日の会見。先月26日、来月"), published
+        )
     )
     assert resolved == [
         ResolvedDate("きのう", "2024-02-14"),
@@ -75,7 +79,7 @@ def test_relative_dates_resolve_against_publication():
         ResolvedDate("先月26日", "2024-01-26"),
         ResolvedDate("来月", "2024-03"),
     ]
-    assert extract_dates("きのう", None) == ([], [])  # nothing to resolve against
+    assert dates_of(date_mentions("きのう", None)) == ([], [])  # nothing to resolve against
 
 
 def test_corporate_numbers_with_a_wrong_check_digit_are_rejected():
@@ -142,7 +146,8 @@ PUBLISHED = date(2024, 2, 9)
 
 
 def deadlines(text: str) -> list[tuple[str | None, str]]:
-    return [(deadline.date, deadline.label) for deadline in extract_deadlines(normalize(text), PUBLISHED)]
+    line = normalize(text)
+    return [(deadline.date, deadline.label) for deadline in extract_deadlines(line, PUBLISHED, date_mentions(line, PUBLISHED))]
 
 
 def test_a_labelled_date_is_a_deadline_named_by_its_label():

@@ -18,7 +18,7 @@ import scrapers
 from monitor.errors import DecodeError, ParseError
 from monitor.facts import extract_facts
 from monitor.facts.amounts import extract_amounts
-from monitor.facts.dates import extract_dates
+from monitor.facts.dates import date_mentions, dates_of
 from monitor.facts.figures import extract_figures
 from monitor.facts.identifiers import extract_corporate_numbers, extract_districts
 from monitor.items import Document
@@ -125,7 +125,7 @@ _JAPANESE = st.text(
 def test_amounts_dates_numbers_districts_and_figures_never_raise(text):
     line = normalize(without_controls(text))
     assert all(isinstance(amount, int) and amount >= 0 for amount in extract_amounts(line))
-    dates, resolved = extract_dates(line, datetime(2024, 2, 15, tzinfo=timezone.utc).date())
+    dates, resolved = dates_of(date_mentions(line, datetime(2024, 2, 15, tzinfo=timezone.utc).date()))
     assert all(len(value) == 10 for value in dates)
     valid, rejected = extract_corporate_numbers(line)
     assert all(len(number) == 13 for number in valid)

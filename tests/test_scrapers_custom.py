@@ -3,9 +3,13 @@ of only the parts of the page it keeps, registered by the same door as the built
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -23,12 +27,17 @@ PAGE = """<html><head><meta charset="utf-8"><title>報道発表</title></head><b
 </ul></div></body></html>"""
 
 
-@pytest.fixture
-def readme_scraper() -> Iterator[str]:
+def readme_example() -> str:
+    """The README's add-on module, osaka_scrapers.py."""
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```python\n(# osaka_scrapers\.py.*?)```", readme, re.S)
     assert example, "the README's scraper example is gone"
-    exec(compile(example.group(1), "README.md", "exec"), {})  # noqa: S102  (our own documentation)
+    return example.group(1)
+
+
+@pytest.fixture
+def readme_scraper() -> Iterator[str]:
+    exec(compile(readme_example(), "README.md", "exec"), {})  # noqa: S102  (our own documentation)
     yield "osaka_press"
     del REGISTRY.lists["osaka_press"]  # the registry is the process's; other tests count its kinds
 
@@ -61,3 +70,24 @@ def test_keep_parses_only_the_named_parts():
 def test_a_keep_entry_that_is_not_a_simple_selector_is_refused_at_config_load():
     with pytest.raises(ValueError, match="'ul > li' is not a simple selector"):
         SourceConfig(id="x", kind="html_list", url="https://example.jp/", options={"item": "li", "keep": ["ul > li"]})
+
+
+def test_an_installed_package_s_scraper_is_loaded_through_its_entry_point(tmp_path: Path):
+    """As pip would install the README's add-on: its module, and the package's metadata declaring
+    the ``regwatch.scrapers`` entry point; importing ``scrapers`` (a fresh process) registers it."""
+    (tmp_path / "osaka_scrapers.py").write_text(readme_example(), encoding="utf-8")
+    metadata = tmp_path / "osaka_scrapers-1.0.dist-info"
+    metadata.mkdir()
+    (metadata / "METADATA").write_text("Metadata-Version: 2.1\nName: osaka-scrapers\nVersion: 1.0\n", encoding="utf-8")
+    (metadata / "entry_points.txt").write_text("[regwatch.scrapers]\nosaka = osaka_scrapers\n", encoding="utf-8")
+    probe = "import scrapers; print(scrapers.get_list_scraper('osaka_press').description)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONIOENCODING": "utf-8"},
+        cwd=tmp_path,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "大阪府 報道発表: one row per release, 和暦 date then the linked title."

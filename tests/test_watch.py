@@ -57,9 +57,7 @@ def test_each_kind_of_term_matches_in_its_variants(text, kind):
     assert [(hit.entry, hit.kind) for hit in Watchlist([TOWA]).hits(text)] == [("東和精機", kind)]
 
 
-@pytest.mark.parametrize(
-    "text", ["西日本鉄道株式会社", "日本電信電話株式会社", "西日本電信株式会社", "NTT西日本の"[:3] + "東日本"]
-)
+@pytest.mark.parametrize("text", ["西日本鉄道株式会社", "日本電信電話株式会社", "西日本電信株式会社", "NTT東日本"])
 def test_near_misses_of_a_company_do_not_match(text):
     assert Watchlist([NTT_WEST]).hits(text) == []
 

@@ -15,12 +15,13 @@ import io
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Literal
 
 from monitor.errors import AttachmentError
 
-PDF_TYPES = frozenset({"pdf"})
-EXCEL_TYPES = frozenset({"xlsx", "xlsm"})
-READABLE_TYPES = PDF_TYPES | EXCEL_TYPES
+PDF_TYPES = ("pdf",)
+EXCEL_TYPES = ("xlsx", "xlsm")
+ReadableType = Literal[*PDF_TYPES, *EXCEL_TYPES]  # the attachments.types a config may name
 
 
 def extract_text(data: bytes, kind: str, *, max_chars: int, max_inflated: int) -> str:

@@ -72,7 +72,7 @@ def sources_presets() -> None:
 
 @sources_group.command("add")
 @click.option("--preset", "preset_key", metavar="NAME", required=True, help="A preset of the catalog.")
-@click.option("--id", "source_id", metavar="ID", help="The new source's id (default: the preset's name).")
+@click.option("--id", "source_id", metavar="ID", help="The new source's id (default: the preset's key, as given to --preset).")
 @pass_context
 def sources_add(context: Context, preset_key: str, source_id: str | None) -> None:
     """Append a [[sources]] entry using a preset to the config file, once the result is valid.

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 import scrapers
+from monitor.attachments.extract import EXCEL_TYPES, PDF_TYPES, ReadableType
 from monitor.config.values import DAY, Identifier, RegexList, Seconds, format_duration, within
 from monitor.guard import parse_allow_entry
 from monitor.presets import expand
@@ -70,7 +71,7 @@ class AttachmentsConfig(_Section):
     """The files a release links to (PDF, Excel): fetched with its detail page, read in a bounded child process."""
 
     enabled: bool = True
-    types: list[Literal["pdf", "xlsx", "xlsm"]] = ["pdf", "xlsx", "xlsm"]
+    types: list[ReadableType] = [*PDF_TYPES, *EXCEL_TYPES]
     max_per_item: int = Field(5, ge=0, le=100)
     max_bytes: int = Field(10_000_000, ge=1024, le=1_000_000_000)
     timeout: Annotated[Seconds, within(1, 600)] = 20.0

@@ -76,11 +76,6 @@ class DateMention:
     written: bool  # a full date, or one that continues it (a range, 同年); False: resolved against the publication date
 
 
-def extract_dates(text: str, published: date | None = None) -> tuple[list[str], list[ResolvedDate]]:
-    """(dates, resolved_dates) of ``text``; without ``published`` nothing relative is resolved."""
-    return dates_of(date_mentions(text, published))
-
-
 def dates_of(mentions: list[DateMention]) -> tuple[list[str], list[ResolvedDate]]:
     """(dates, resolved_dates) of the mentions ``date_mentions`` found, each once."""
     dates = [mention.value for mention in mentions if mention.written]

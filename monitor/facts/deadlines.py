@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from monitor.facts.dates import DateMention, add_months, date_mentions
+from monitor.facts.dates import DateMention, add_months
 
 # What is due, as the clause after the date says it; the first that matches names the deadline.
 _DUE = (
@@ -53,10 +53,10 @@ class Deadline:
     phrase: str  # as written: 令和6年3月8日まで, 1か月以内
 
 
-def extract_deadlines(text: str, published: date | None = None, mentions: list[DateMention] | None = None) -> list[Deadline]:
-    """The deadlines of ``text``; ``mentions``: its dates, when ``date_mentions`` read them already."""
+def extract_deadlines(text: str, published: date | None, mentions: list[DateMention]) -> list[Deadline]:
+    """The deadlines of ``text``, whose dates ``date_mentions`` read (``mentions``)."""
     found: list[Deadline] = []
-    for mention in date_mentions(text, published) if mentions is None else mentions:
+    for mention in mentions:
         deadline = _dated(text, mention)
         if deadline and (published is None or deadline.date is None or deadline.date >= published.isoformat()):
             found.append(deadline)

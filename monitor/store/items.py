@@ -3,8 +3,9 @@ writes after, in batches (executemany; a cold poll writes about twenty items per
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -82,6 +83,7 @@ class StoredContent(NamedTuple):
     body_raw: str
     link: str
     attachments: tuple[dict[str, str], ...] = ()
+    attachment_texts: Mapping[str, tuple[str, str]] = MappingProxyType({})  # url → (sha256, text) as read before
 
 
 _STORED_CONTENT = select(
@@ -89,13 +91,28 @@ _STORED_CONTENT = select(
 ).where(ITEM.c.id.in_(bindparam("ids", expanding=True)))
 
 
+_ATTACHMENT_TEXTS = select(ATTACHMENT.c.item_id, ATTACHMENT.c.url, ATTACHMENT.c.sha256, ATTACHMENT.c.text).where(
+    ATTACHMENT.c.item_id.in_(bindparam("ids", expanding=True)), ATTACHMENT.c.error.is_(None)
+)
+
+
 def stored_content(connection: Connection, item_ids: Sequence[int]) -> dict[int, StoredContent]:
-    """Title and body of stored items (read only for items whose listing changed, or retried)."""
+    """Title, body and attachments' texts of stored items (read only for items whose listing
+    changed, or retried: those whose detail page is fetched again)."""
     if not item_ids:
         return {}
+    texts: dict[int, dict[str, tuple[str, str]]] = {}
+    for row in connection.execute(_ATTACHMENT_TEXTS, {"ids": list(item_ids)}):
+        texts.setdefault(row.item_id, {})[row.url] = (row.sha256, row.text)
     return {
         row.id: StoredContent(
-            row.title, row.body, row.title_raw, row.body_raw, row.link, tuple((row.attributes or {}).get("attachments") or ())
+            row.title,
+            row.body,
+            row.title_raw,
+            row.body_raw,
+            row.link,
+            tuple((row.attributes or {}).get("attachments") or ()),
+            texts.get(row.id, {}),
         )
         for row in connection.execute(_STORED_CONTENT, {"ids": list(item_ids)})
     }
