@@ -52,12 +52,10 @@ CASES = [
 ]  # fmt: skip
 
 
-def parser_of(kind: str, options: dict | None) -> Callable[[Page], object] | None:
+def parser_of(kind: str, options: dict | None) -> Callable[[Page], object]:
     if options is None:
         return get_detail_parser(kind).parse
     scraper = get_list_scraper(kind)
-    if "keep" in options and "keep" not in scraper.options.model_fields:
-        return None  # before the BeautifulSoup scrapers: no such option
     validated = scraper.options.model_validate(options)
     return lambda page: scraper.parse(page, validated)
 
@@ -82,9 +80,6 @@ def main() -> None:
             print(f"{label:<34} skipped: {path} is absent")
             continue
         parse = parser_of(kind, options)
-        if parse is None:
-            print(f"{label:<34} skipped: no such option in this version")
-            continue
         page = page_from_bytes(path.read_bytes(), url)
         print(f"{label:<34} {len(page.content) / 1024:>6.1f} {median_cpu_ms(parse, page, rounds):>8.2f}")
 

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from poll_cycle import HOSTS, Site  # noqa: E402
+from poll_cycle import HOSTS, Site, page_urls, write_config  # noqa: E402
 from startup import run_once  # noqa: E402
 
 from tests.cli import regwatch_command  # noqa: E402
@@ -39,6 +39,8 @@ URLWATCH = "urlwatch==2.29"
 URLWATCH_VENV = PROJECT_ROOT / ".cache" / "peers" / "urlwatch"
 CONCURRENCY = 10
 CHURN = 0.05
+# One html_list source per page, as a user would configure it (not the built-in 総務省 scraper).
+HTML_LIST = 'kind = "html_list"\noptions = { item = ".contentsBody tr", link = "a[href]" }'
 
 _FLOOR = """
 import http.client, sys, threading
@@ -69,23 +71,6 @@ def urlwatch_command() -> list[str]:
     return [str(script)]
 
 
-def page_urls(port: int, pages: int) -> list[str]:
-    return [f"http://{HOSTS[page % len(HOSTS)]}:{port}/p{page}.html" for page in range(pages)]
-
-
-def write_regwatch_config(path: Path, urls: list[str], latency: float) -> None:
-    sources = "".join(
-        f'[[sources]]\nid = "p{index}"\nkind = "html_list"\nurl = "{url}"\ninterval = "1h"\njitter = "0s"\n'
-        'options = { item = ".contentsBody tr", link = "a[href]" }\n'
-        for index, url in enumerate(urls)
-    )
-    path.write_text(
-        f'[fetch]\nconcurrency = {CONCURRENCY}\nper_host_concurrency = 1\nmin_host_interval = "{latency}s"\n'
-        f'timeout = "20s"\nallow = ["127.0.0.0/8"]\n{sources}',
-        encoding="utf-8",
-    )
-
-
 def write_urlwatch_files(workdir: Path, urls: list[str]) -> list[str]:
     """urlwatch's job list, config and hooks; returns its command-line options."""
     (workdir / "urls.yaml").write_text("---\n".join(f"url: {url}\n" for url in urls), encoding="utf-8")
@@ -113,7 +98,7 @@ def one_round(arguments: argparse.Namespace, seed: int, urlwatch: list[str]) -> 
         try:
             urls = page_urls(server.port, arguments.pages)
             (workdir / "urls.txt").write_text("\n".join(urls), encoding="utf-8")
-            write_regwatch_config(workdir / "regwatch.toml", urls, arguments.latency)
+            write_config(workdir, urls, CONCURRENCY, arguments.latency, scraper=HTML_LIST)
             database = arguments.database_url or f"sqlite:///{workdir / 'regwatch.db'}"
             regwatch_env = {**env, "REGWATCH_DATABASE_URL": database}
             commands = {

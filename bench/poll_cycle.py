@@ -138,11 +138,19 @@ class Site:
         return len(changed)
 
 
-def write_config(workdir: Path, port: int, pages: int, concurrency: int, latency: float) -> Path:
+def page_urls(port: int, pages: int) -> list[str]:
+    """The listing pages' URLs, spread over the hosts."""
+    return [f"http://{HOSTS[page % len(HOSTS)]}:{port}/p{page}.html" for page in range(pages)]
+
+
+def write_config(
+    workdir: Path, urls: list[str], concurrency: int, latency: float, *, scraper: str = 'kind = "mic_press_list"'
+) -> Path:
+    """./regwatch.toml: one source per page, read by ``scraper`` (its kind and options, TOML), with
+    one request in flight per host."""
     sources = "".join(
-        f'[[sources]]\nid = "p{page}"\nkind = "mic_press_list"\nurl = "http://{HOSTS[page % len(HOSTS)]}:{port}/p{page}.html"\n'
-        'interval = "1h"\njitter = "0s"\n'
-        for page in range(pages)
+        f'[[sources]]\nid = "p{page}"\n{scraper}\nurl = "{url}"\ninterval = "1h"\njitter = "0s"\n'
+        for page, url in enumerate(urls)
     )
     config = workdir / "regwatch.toml"
     config.write_text(
@@ -193,7 +201,7 @@ def bench_round(pages: int, latency: float, concurrency: int, database_url: str 
         hosts = ["127.0.0.1", *HOSTS]  # 127.0.0.1 answers the control requests
         server = start("tests.servers.site", "--root", str(site_root), "--latency", str(latency), *[f"--host={h}" for h in hosts])
         try:
-            config = write_config(workdir, server.port, pages, concurrency, latency)
+            config = write_config(workdir, page_urls(server.port, pages), concurrency, latency)
             url = database_url or f"sqlite:///{workdir / 'bench.db'}"
             runtime = Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": url}))
             runtime.classifier = TimedClassifier(runtime.classifier.loaded)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -28,12 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.cli import Cli, wait_for  # noqa: E402
 from tests.conftest import POSTGRES_URL, LocalSite  # noqa: E402
 from tests.databases import connect, scratch_schema  # noqa: E402
-from tests.feeds import LoopbackFeeds  # noqa: E402
+from tests.feeds import LoopbackFeeds, feed_of  # noqa: E402
 from tests.processes import Regwatch  # noqa: E402
 from tests.servers import start  # noqa: E402
 
 HOSTS = [f"127.0.0.{i}" for i in range(2, 12)]
-FEED = re.compile(r"/feeds/\d+\.xml")
 
 
 def settings(concurrency: int) -> str:
@@ -108,8 +106,8 @@ def ceiling(per_poll: dict[str, float], workers: int, cores: int) -> float:
 
 def round_rate(site: LocalSite, sources: int, what: str, timeout: float) -> float:
     """Polls per second of one round: N over its first to last request."""
-    wait_for(lambda: sum(1 for r in site.requests() if FEED.fullmatch(r["path"])) >= sources, what, timeout=timeout)
-    moments = sorted(r["at"] for r in site.requests() if FEED.fullmatch(r["path"]))[:sources]
+    wait_for(lambda: sum(1 for r in site.requests() if feed_of(r["path"]) is not None) >= sources, what, timeout=timeout)
+    moments = sorted(r["at"] for r in site.requests() if feed_of(r["path"]) is not None)[:sources]
     return sources / (moments[-1] - moments[0])
 
 
@@ -134,7 +132,6 @@ def measure(
                 processes.append(Regwatch(cli, "scheduler", "run"))
                 baseline = round_rate(site, sources, "the baseline round", timeout)
                 site.clear_requests()
-                schema = url.rsplit("%3D", 1)[1]
                 meter = CpuMeter(
                     {
                         "workers": [p.pid for p in processes[:-1]],
@@ -143,7 +140,7 @@ def measure(
                     }
                 )
                 with connect(database_url) as connection:
-                    connection.execute(f"UPDATE {schema}.source SET next_due_at = now()")
+                    connection.execute(f"UPDATE {url.schema}.source SET next_due_at = now()")
                 steady = round_rate(site, sources, "the steady round", timeout)
                 usage = meter.per_poll(sources)
         finally:

@@ -24,35 +24,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from poll_cycle import HOSTS, Site, write_config  # noqa: E402
+from poll_cycle import HOSTS, Site, page_urls, write_config  # noqa: E402
 
 from tests.cli import regwatch_command  # noqa: E402
+from tests.measure import run_measured  # noqa: E402
 from tests.servers import start  # noqa: E402
-
-# Forks from a small process of its own: Linux keeps the peak RSS of the address space a process
-# replaces at exec, so a child of this (larger) process would report this process's peak.
-_LAUNCHER = """
-import os, sys, time
-started = time.perf_counter()
-child = os.fork()
-if child == 0:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    os.execvp(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(child, 0)
-wall = time.perf_counter() - started
-print(os.waitstatus_to_exitcode(status), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
-"""
 
 
 def run_once(arguments: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of one run."""
-    launched = subprocess.run([sys.executable, "-c", _LAUNCHER, *arguments], cwd=cwd, env=env, capture_output=True, text=True)
-    status, wall, cpu, rss = launched.stdout.split()
-    if status != "0":
-        raise SystemExit(f"{' '.join(arguments)} failed (exit {status})")
-    return float(wall), float(cpu), float(rss)
+    result, usage = run_measured(arguments, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(arguments)} failed (exit {result.returncode})")
+    return usage.wall, usage.cpu, usage.peak_rss_mb
 
 
 def measure(name: str, arguments: list[str], cwd: Path, env: dict[str, str], runs: int, before=None) -> None:
@@ -78,7 +62,7 @@ def main() -> None:
         site = Site(site_root, arguments.pages)
         server = start("tests.servers.site", "--root", str(site_root), *[f"--host={h}" for h in ["127.0.0.1", *HOSTS]])
         try:
-            write_config(workdir, server.port, arguments.pages, 10, 0.0)
+            write_config(workdir, page_urls(server.port, arguments.pages), 10, 0.0)
             env = {**os.environ, "REGWATCH_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}"}
             poll = [*command, "poll", "--once", "--no-deliver"]
             run_once(poll, workdir, env)  # the baseline: every item first seen

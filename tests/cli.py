@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from tests.conftest import PAGES, LocalSite
+from tests.measure import run_measured
 from tests.servers import RunningServer
 
 GUIDANCE = "北陸通信サービス株式会社に対する行政指導"
@@ -18,24 +18,13 @@ SURVEY = "地方公共団体におけるCIO及びCIO補佐官等の任命状況�
 DONATION = "総務政務官が代表の自民支部 200万円の寄付を返金"
 NEW_ORDER = "東都モバイル株式会社に対する業務改善命令"
 GUIDANCE_PATH = "/menu_news/s-news/01kiban07_02000099.html"
+NEW_ORDER_PATH = "/menu_news/s-news/01kiban07_02000100.html"  # the page of NEW_ORDER, as tests publish it
+MIC_LIST_PATH = "/menu_news/s-news/index.html"
 
 
 def regwatch_command() -> list[str]:
     script = Path(sys.executable).with_name("regwatch")
     return [str(script)] if script.exists() else [sys.executable, "-m", "monitor"]
-
-
-# Forks (a fresh, small address space), runs the command, and writes the child's peak RSS in KB.
-_MEASURING_LAUNCHER = """
-import os, sys
-child = os.fork()
-if child == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(child, 0)
-with open(sys.argv[1], "w") as peak:
-    peak.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 
 class Cli:
@@ -61,21 +50,13 @@ class Cli:
         return result
 
     def measured(self, *arguments: str, expect: int | None = 0) -> tuple[subprocess.CompletedProcess[str], float]:
-        """Like a call, and the peak resident memory of that regwatch process in MB.
-
-        Measured by a small launcher: Linux records the peak of the memory a process replaces at
-        exec, and a process spawned straight from this test process would report this process's
-        peak (the classifier a test session loads), not its own."""
-        with tempfile.TemporaryDirectory() as scratch:
-            peak_file = Path(scratch) / "peak"
-            result = subprocess.run(
-                [sys.executable, "-c", _MEASURING_LAUNCHER, str(peak_file), *regwatch_command(), *arguments],
-                cwd=self.workdir, env=self.env, capture_output=True, text=True, timeout=120,
-            )  # fmt: skip
-            peak_kb = int(peak_file.read_text())
+        """Like a call, and the peak resident memory of that regwatch process in MB (tests/measure.py)."""
+        result, usage = run_measured(
+            [*regwatch_command(), *arguments], cwd=self.workdir, env=self.env, capture_output=True, text=True, timeout=120
+        )
         if expect is not None:
             assert result.returncode == expect, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-        return result, peak_kb / 1024
+        return result, usage.peak_rss_mb
 
     def start(self, *arguments: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -89,7 +70,7 @@ class Cli:
 
 
 def publish(site: LocalSite) -> None:
-    site.copy("mic/s-news_index.html", "/menu_news/s-news/index.html")
+    site.copy("mic/s-news_index.html", MIC_LIST_PATH)
     site.copy("mic/press_release_guidance.html", GUIDANCE_PATH)
     site.copy("mic/press_release_cio_survey.html", "/menu_news/s-news/01gyosei07_02000200.html")
     site.copy("mic/press_release_population.html", "/menu_news/s-news/01toukei01_01000300.html")
@@ -180,9 +161,22 @@ channels = ["default", "morning"]
     )
 
 
+def mic_press_source(base_url: str) -> str:
+    """The [[sources]] entry of the MIC press list of the site at ``base_url``, polled every second."""
+    return f"""
+[[sources]]
+id = "mic-press"
+kind = "mic_press_list"
+url = "{base_url}{MIC_LIST_PATH}"
+interval = "1s"
+jitter = "0s"
+"""
+
+
 def site_sources(site: LocalSite) -> str:
     """The [[sources]] of the published site, polled every second."""
-    return f"""
+    return (
+        f"""
 [[sources]]
 id = "mic-news"
 kind = "feed"
@@ -191,14 +185,9 @@ include_links = ["/menu_news/s-news/"]
 detail = "mic_page"
 interval = "1s"
 jitter = "0s"
-
-[[sources]]
-id = "mic-press"
-kind = "mic_press_list"
-url = "{site.url}/menu_news/s-news/index.html"
-interval = "1s"
-jitter = "0s"
-
+"""
+        + mic_press_source(site.url)
+        + f"""
 [[sources]]
 id = "nhk-politics"
 kind = "nhk_feed"
@@ -213,22 +202,26 @@ url = "{site.url}/n-data/conf/na/rss/cat1.xml"
 interval = "1s"
 jitter = "0s"
 """
+    )
+
+
+def list_polls(site: LocalSite) -> int:
+    """How often the site served the MIC press list: one request per poll of its source."""
+    return sum(1 for request in site.requests() if request["path"] == MIC_LIST_PATH)
 
 
 def add_release(site: LocalSite, title: str, path: str) -> None:
     """The MIC list gains one row, and its release page appears."""
-    index = site.root / "menu_news/s-news/index.html"
+    index = site.root / MIC_LIST_PATH.lstrip("/")
     row = f'<tr><td scope="row">2024年2月10日</td><td><a href="{path}">{title}</a></td><td>総合通信基盤局</td></tr>\n'
-    site.write(
-        "/menu_news/s-news/index.html", index.read_bytes().replace(b"</th></tr>\n", b"</th></tr>\n" + row.encode("cp932"), 1)
-    )
+    site.write(MIC_LIST_PATH, index.read_bytes().replace(b"</th></tr>\n", b"</th></tr>\n" + row.encode("cp932"), 1))
     release = (PAGES / "mic/press_release_guidance.html").read_bytes().replace(GUIDANCE.encode("cp932"), title.encode("cp932"))
     site.write(path, release)
 
 
 def revise_release(site: LocalSite, path: str, old_title: str, new_title: str) -> None:
     """The ministry corrects a release: its title changes in the list and on its page."""
-    for page in ("/menu_news/s-news/index.html", path):
+    for page in (MIC_LIST_PATH, path):
         file = site.root / page.lstrip("/")
         site.write(page, file.read_bytes().replace(old_title.encode("cp932"), new_title.encode("cp932")))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import email.policy
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from email import message_from_bytes
@@ -22,6 +22,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from monitor.items import Page
+from monitor.jpdates import utcnow
+from monitor.store import Store, sync_sources
 from tests.databases import scratch_schema
 from tests.private_postgres import answers, start_private_server
 from tests.servers import PROJECT_ROOT, RunningServer, start
@@ -94,6 +96,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+Source = tuple[str, str, str, bool]  # (id, kind, url, enabled), as store.sync_sources takes them
+
+
+@pytest.fixture
+def store_at_head(database_url: str) -> Iterator[Callable[..., Store]]:
+    """Opens the test's database (each kind) migrated to head, with ``sources`` in its source
+    table; each store opened is disposed after the test, passed or failed."""
+    opened: list[Store] = []
+
+    def open_store(sources: Iterable[Source] = ()) -> Store:
+        database = Store(database_url)
+        opened.append(database)
+        database.upgrade()
+        with database.begin() as connection:
+            sync_sources(connection, list(sources), utcnow())
+        return database
+
+    yield open_store
+    for database in opened:
+        database.dispose()
+
+
 class Mailbox:
     """A real SMTP server on 127.0.0.1 (tests/servers/smtp.py) and the messages it accepted."""
 
@@ -142,6 +166,33 @@ def loopback_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
         check=True, capture_output=True,
     )  # fmt: skip
     return cert, key
+
+
+class ForwardedPostgres:
+    """A scratch schema of the test PostgreSQL, reached at ``url`` through a TCP forwarder on loopback
+    (tests/servers/forward.py) that a test closes, to take the database away from whoever connects
+    through it, and reopens on the same port."""
+
+    def __init__(self, schema_url: str) -> None:
+        self._forwarder = start("tests.servers.forward", "--to", POSTGRES_ADDRESS)
+        self.port = self._forwarder.port
+        self.url = make_url(schema_url).set(host="127.0.0.1", port=self.port).render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        self._forwarder.stop()
+
+    def reopen(self) -> None:
+        self._forwarder = start("tests.servers.forward", "--to", POSTGRES_ADDRESS, "--port", str(self.port))
+
+
+@pytest.fixture
+def forwarded_postgres() -> Iterator[ForwardedPostgres]:
+    with scratch_schema(POSTGRES_URL) as url:
+        forwarded = ForwardedPostgres(url)
+        try:
+            yield forwarded
+        finally:
+            forwarded.close()
 
 
 @pytest.fixture

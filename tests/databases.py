@@ -25,14 +25,25 @@ def connect(url: str) -> psycopg.Connection:
     )
 
 
+class SchemaUrl(str):
+    """A database URL whose search_path is one schema, and that schema's name (for SQL that names it)."""
+
+    schema: str
+
+    def __new__(cls, url: str, schema: str) -> SchemaUrl:
+        scoped = super().__new__(cls, f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}")
+        scoped.schema = schema
+        return scoped
+
+
 @contextmanager
-def scratch_schema(url: str, prefix: str = "rw_test") -> Iterator[str]:
+def scratch_schema(url: str, prefix: str = "rw_test") -> Iterator[SchemaUrl]:
     """``url`` with its search_path set to a new, empty schema; the schema is dropped on exit."""
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with connect(url) as connection:
         connection.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+        yield SchemaUrl(url, schema)
     finally:
         with connect(url) as connection:
             connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

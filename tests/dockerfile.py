@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tests.servers import PROJECT_ROOT
 
@@ -45,10 +44,10 @@ class Stage:
         return [step for arguments in self.arguments("RUN") for step in re.findall(r"\./install\.sh (\w+) (\S+)", arguments)]
 
 
-def stages(path: Path = DOCKERFILE) -> list[Stage]:
-    """The Dockerfile's stages in order (continuation lines joined, comments dropped)."""
+def stages() -> list[Stage]:
+    """deploy/Dockerfile's stages in order (continuation lines joined, comments dropped)."""
     text = re.sub(
-        r"\\\n", " ", "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+        r"\\\n", " ", "\n".join(line for line in DOCKERFILE.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
     )
     found: list[Stage] = []
     for line in text.splitlines():

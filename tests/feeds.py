@@ -3,11 +3,19 @@ and bench/scale.py: each feed is a source; an item added to a feed is a new item
 
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape
 
 from tests.conftest import LocalSite
 
 FEED_PATH = "/feeds/{feed}.xml"
+_FEED_PATH = re.compile(re.escape(FEED_PATH).replace(re.escape("{feed}"), r"(\d+)"))
+
+
+def feed_of(path: str) -> int | None:
+    """The feed a request path asks for (a poll of that feed's source), or None."""
+    found = _FEED_PATH.fullmatch(path)
+    return int(found[1]) if found else None
 
 
 def item_title(feed: int, number: int) -> str:

@@ -11,6 +11,18 @@ from pathlib import Path
 from tests.cli import Cli, regwatch_command
 
 
+def stop(process: subprocess.Popen, timeout: float = 30.0) -> int:
+    """SIGTERM, then SIGKILL if ``process`` has not stopped within ``timeout``; its exit code."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+    return process.returncode
+
+
 class Regwatch:
     def __init__(self, cli: Cli, name: str, *arguments: str) -> None:
         self.name = name
@@ -29,16 +41,9 @@ class Regwatch:
         os.kill(self.pid, signal.SIGKILL)
         self.process.wait()
 
-    def stop(self, timeout: float = 30.0) -> int | None:
+    def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM, then SIGKILL if it has not stopped within ``timeout``; its exit code."""
-        if self.process.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
+        return stop(self.process, timeout)
 
     def output(self) -> str:
         return Path(self.log).read_text(encoding="utf-8", errors="replace")

@@ -15,7 +15,6 @@ from alerts.console import ConsoleChannel
 from alerts.deliver import Deliverer
 from alerts.slack import SlackChannel, slack_client
 from alerts.webhook import WebhookChannel
-from monitor import store
 from monitor.config import DeliveryConfig
 from monitor.items import HealthNotice
 from monitor.models import OutboxRow
@@ -25,11 +24,8 @@ FAST_RETRY = DeliveryConfig(max_attempts=3, backoff=0.0, max_backoff=0.0, batch=
 
 
 @pytest.fixture
-def database(database_url):
-    database = store.Store(database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
+def database(store_at_head):
+    return store_at_head()
 
 
 def slack_deliverer(database, slack_server, channel="#regwatch", token="xoxb-test", config=FAST_RETRY) -> Deliverer:

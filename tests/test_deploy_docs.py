@@ -55,22 +55,21 @@ def schema_keys() -> dict[str, set[str]]:
     return keys
 
 
+def keys_missing(wanted: dict[str, set[str]], present: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Section heading → the keys of ``wanted`` that ``present`` lacks in that section."""
+    return {
+        heading: sorted(keys - present.get(heading, set()))
+        for heading, keys in wanted.items()
+        if keys - present.get(heading, set())
+    }
+
+
 @pytest.mark.parametrize("source", [default_keys, schema_keys], ids=["defaults.toml", "schema"])
 def test_every_configuration_key_is_documented_in_the_deploy_readme(source):
-    documented = documented_keys()
-    missing = {
-        heading: sorted(keys - documented.get(heading, set()))
-        for heading, keys in source().items()
-        if keys - documented.get(heading, set())
-    }
+    missing = keys_missing(source(), documented_keys())
     assert missing == {}, "add these to the configuration reference of deploy/README.md"
 
 
 def test_the_reference_documents_no_key_that_does_not_exist():
-    accepted = schema_keys()
-    stale = {
-        heading: sorted(keys - accepted.get(heading, set()))
-        for heading, keys in documented_keys().items()
-        if keys - accepted.get(heading, set())
-    }
+    stale = keys_missing(documented_keys(), schema_keys())
     assert stale == {}, "these keys are documented in deploy/README.md but the config rejects them"

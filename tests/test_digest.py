@@ -11,7 +11,6 @@ import pytest
 from alerts.digest import DigestAttempt, Digests, is_business_day
 from alerts.digest_view import build_digest
 from alerts.email import digest_message, render, send_message
-from monitor import store
 from monitor.config import ChannelConfig, RouteConfig, SmtpConfig, load_settings
 from monitor.errors import ChannelConfigError, DeliveryError
 from monitor.models import SourceRow
@@ -205,7 +204,7 @@ def test_business_days_skip_weekends_and_japanese_public_holidays(day, business)
 
 
 @pytest.fixture
-def digests(tmp_path: Path, database_url: str, smtp_server):
+def digests(tmp_path: Path, database_url: str, smtp_server, store_at_head):
     config = tmp_path / "regwatch.toml"
     config.write_text(
         f"""
@@ -238,10 +237,7 @@ channels = ["default", "morning"]
             "REGWATCH_DATABASE_URL": database_url,
         },
     )
-    database = store.Store(database_url)
-    database.upgrade()
-    yield Digests(database, settings)
-    database.dispose()
+    return Digests(store_at_head(), settings)
 
 
 # 2024-02-13 07:30 JST, a Tuesday; 2024-02-12 was a substitute holiday.

@@ -8,7 +8,6 @@ messages). The first test's small checks: SQLite is refused, the queue's schema 
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -19,8 +18,8 @@ import pytest
 
 from tests.cli import Cli, local_settings, slack_titles, wait_for
 from tests.conftest import POSTGRES_URL, SLACK_CHANNELS, LocalSite
-from tests.databases import connect, scratch_schema
-from tests.feeds import LoopbackFeeds
+from tests.databases import SchemaUrl, connect, scratch_schema
+from tests.feeds import LoopbackFeeds, feed_of
 from tests.processes import Regwatch
 from tests.servers import RunningServer, free_port, start
 
@@ -81,20 +80,19 @@ def slow_site(tmp_path: Path) -> Iterator[LocalSite]:
     server.stop()
 
 
-def jobs_running(url: str) -> int:
+def jobs_running(url: SchemaUrl) -> int:
     """Jobs the workers run now (procrastinate's ``doing``), in the scratch schema of ``url``."""
-    with connect(url.split("?")[0]) as connection:
-        schema = url.rsplit("%3D", 1)[1]
-        return connection.execute(f"SELECT count(*) FROM {schema}.procrastinate_jobs WHERE status = 'doing'").fetchone()[0]
+    with connect(url) as connection:
+        return connection.execute(f"SELECT count(*) FROM {url.schema}.procrastinate_jobs WHERE status = 'doing'").fetchone()[0]
 
 
 def poll_times(requests: list[dict]) -> dict[int, list[float]]:
     """Feed → the times the site served it (one request per poll: feeds have no detail pages)."""
     times: dict[int, list[float]] = defaultdict(list)
     for request in requests:
-        found = re.fullmatch(r"/feeds/(\d+)\.xml", request["path"])
-        if found:
-            times[int(found[1])].append(request["at"])
+        feed = feed_of(request["path"])
+        if feed is not None:
+            times[feed].append(request["at"])
     return {feed: sorted(moments) for feed, moments in times.items()}
 
 

@@ -14,6 +14,7 @@ from tests.cli import (
     DONATION,
     GUIDANCE,
     NEW_ORDER,
+    NEW_ORDER_PATH,
     SURVEY,
     Cli,
     add_release,
@@ -51,7 +52,7 @@ def test_baseline_then_exactly_the_new_item_then_nothing(cli, site, slack_server
     assert list_statuses(site) == [304, 304, 304, 304]
     assert slack_titles(slack_server) == []
 
-    add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
+    add_release(site, NEW_ORDER, NEW_ORDER_PATH)
     cli("poll", "--once")
     assert slack_titles(slack_server) == [NEW_ORDER]
 
@@ -90,7 +91,7 @@ def test_the_service_polls_on_schedule_stops_on_sigterm_and_a_restart_repeats_no
     service = cli.start("run")
     try:
         wait_for(lambda: _source_polls(site) >= 8, "two scheduled polls of every source")
-        add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
+        add_release(site, NEW_ORDER, NEW_ORDER_PATH)
         wait_for(lambda: slack_titles(slack_server) == [NEW_ORDER], "the new release's alert")
     finally:
         os.kill(service.pid, signal.SIGTERM)

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli import Cli, local_settings, slack_messages, wait_for
-from tests.conftest import POSTGRES_ADDRESS, POSTGRES_URL, LocalSite
+from tests.conftest import POSTGRES_URL, ForwardedPostgres, LocalSite
 from tests.databases import scratch_schema
+from tests.processes import Regwatch
 from tests.servers import RunningServer, start
 
 pytestmark = pytest.mark.e2e
@@ -302,30 +303,27 @@ def test_digest_send_exits_non_zero_when_the_mail_server_is_down(corpus):
     assert "digest morning" in result.stdout and "failed" in result.stdout and "retrying later" in result.stdout
 
 
-def test_a_database_outage_is_logged_once_and_alerts_flow_when_it_is_back(tmp_path, site, slack_server):
-    with scratch_schema(POSTGRES_URL) as url:
-        forwarder = start("tests.servers.forward", "--to", POSTGRES_ADDRESS)
-        port = forwarder.port
-        through = url.replace(POSTGRES_ADDRESS, f"127.0.0.1:{port}")
-        control_feed(site, "項目 control 1")
-        config = local_settings(slack_server.url) + WATCH + source("control", f"{site.url}/control.xml")
-        cli = Cli.configured(tmp_path, through, config)
-        cli("poll", "--once")  # the baseline
-        service = cli.start("run")
-        try:
-            site.clear_requests()
-            wait_for(lambda: len(site.requests()) >= 2, "the service polling")
-            forwarder.stop()  # PostgreSQL is gone for regwatch
-            time.sleep(8)
-            forwarder = start("tests.servers.forward", "--to", POSTGRES_ADDRESS, "--port", str(port))
-            control_feed(site, "項目 control 1", "項目 after the outage")
-            wait_for(lambda: "項目 after the outage" in titles(slack_server), "the alert after the outage", timeout=60)
-        finally:
-            os.kill(service.pid, signal.SIGTERM)
-            _, stderr = service.communicate(timeout=60)
-            forwarder.stop()
-    assert "Traceback" not in stderr, stderr
-    outage_lines = [line for line in stderr.splitlines() if "unavailable" in line]
+def test_a_database_outage_is_logged_once_and_alerts_flow_when_it_is_back(
+    tmp_path, site, slack_server, forwarded_postgres: ForwardedPostgres
+):
+    control_feed(site, "項目 control 1")
+    config = local_settings(slack_server.url) + WATCH + source("control", f"{site.url}/control.xml")
+    cli = Cli.configured(tmp_path, forwarded_postgres.url, config)
+    cli("poll", "--once")  # the baseline
+    service = Regwatch(cli, "service", "run")
+    try:
+        site.clear_requests()
+        wait_for(lambda: len(site.requests()) >= 2, "the service polling")
+        forwarded_postgres.close()  # PostgreSQL is gone for regwatch
+        time.sleep(8)
+        forwarded_postgres.reopen()
+        control_feed(site, "項目 control 1", "項目 after the outage")
+        wait_for(lambda: "項目 after the outage" in titles(slack_server), "the alert after the outage", timeout=60)
+    finally:
+        exit_code = service.stop(timeout=60)
+    log = service.output()
+    assert exit_code == 0 and "Traceback" not in log, log
+    outage_lines = [line for line in log.splitlines() if "unavailable" in line]
     assert 1 <= len(outage_lines) <= 4, "\n".join(outage_lines)
-    assert "available again" in stderr
+    assert "available again" in log
     assert titles(slack_server) == ["項目 after the outage"]

@@ -5,18 +5,27 @@ secret of the environment (Slack token, SMTP password, database password) reache
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.cli import NEW_ORDER, Cli, add_release, local_settings, publish, site_sources, slack_titles, team_config, wait_for
+from tests.cli import (
+    NEW_ORDER,
+    NEW_ORDER_PATH,
+    Cli,
+    add_release,
+    local_settings,
+    publish,
+    site_sources,
+    slack_titles,
+    team_config,
+    wait_for,
+)
 from tests.conftest import POSTGRES_URL, LocalSite, Mailbox
 from tests.databases import scratch_schema
-from tests.servers import RunningServer
+from tests.processes import Regwatch
+from tests.servers import RunningServer, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -28,19 +37,21 @@ def json_lines(stderr: str) -> list[dict]:
     return [json.loads(line) for line in stderr.splitlines() if line.strip()]
 
 
-def test_json_logs_name_the_source_item_and_outbox_row(tmp_path: Path, site: LocalSite, slack_server: RunningServer):
+def test_json_logs_name_the_source_item_and_outbox_row(tmp_path: Path, site: LocalSite, slack_server: RunningServer, classifier):
+    # `classifier` trains the session's model first: the service loads it rather than training it
+    # in the poll that finds the new release, which would outlast the wait for its alert.
     publish(site)
     config = local_settings(slack_server.url, overrides=JSON_LOGS) + site_sources(site)
     cli = Cli.configured(tmp_path, f"sqlite:///{tmp_path / 'regwatch.db'}", config)
-    service = cli.start("-v", "run")
+    service = Regwatch(cli, "service", "-v", "run")
     try:
-        wait_for(lambda: len(site.requests()) >= 8, "the first polls", timeout=180)  # the first start may build the model
-        add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
+        wait_for(lambda: len(site.requests()) >= 8, "the first polls", timeout=180)
+        add_release(site, NEW_ORDER, NEW_ORDER_PATH)
         wait_for(lambda: slack_titles(slack_server) == [NEW_ORDER], "the new release's alert")
     finally:
-        os.kill(service.pid, signal.SIGTERM)
-        _, stderr = service.communicate(timeout=60)
-    entries = json_lines(stderr)
+        exit_code = service.stop(timeout=60)
+    assert exit_code == 0, service.output()
+    entries = json_lines(service.output())  # its stdout too: `run` prints nothing but log lines
     polls = [e for e in entries if e["logger"] == "monitor.schedule" and e.get("source_id") == "mic-press"]
     assert polls and all(e["message"].startswith("mic-press: ") for e in polls)
     (sent,) = [e for e in entries if e["logger"] == "alerts.deliver.sent"]
@@ -53,12 +64,6 @@ def test_json_logs_name_the_source_item_and_outbox_row(tmp_path: Path, site: Loc
     assert fetches and all(e["message"].startswith("GET ") for e in fetches)
     text = cli("-v", "--log-format", "text", "poll", "--once").stderr
     assert " DEBUG monitor.fetch: GET " in text and '"logger"' not in text  # the flag wins over the file
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_no_secret_reaches_any_output(tmp_path: Path, site: LocalSite, slack_server: RunningServer, smtp_server: Mailbox):
@@ -84,7 +89,7 @@ def test_no_secret_reaches_any_output(tmp_path: Path, site: LocalSite, slack_ser
         ):
             result = cli(*arguments, expect=None)
             outputs.append(result.stdout + result.stderr)
-        away = parsed.set(password=db_password, port=closed_port()).render_as_string(hide_password=False)
+        away = parsed.set(password=db_password, port=free_port()).render_as_string(hide_password=False)
         result = Cli.configured(tmp_path, away, config, **env)("-vv", "poll", "--once", expect=None)
         outputs.append(result.stdout + result.stderr)
     everything = "\n".join(outputs)

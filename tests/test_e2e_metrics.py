@@ -1,64 +1,44 @@
 """End to end: ``regwatch run`` serves /metrics, /healthz and /readyz on its [metrics] port, and
 ``regwatch health`` asks them. Against the local site and Slack; PostgreSQL through a forwarder
-that the test stops to take the database away."""
+that the test stops to take the database away. In distributed mode a worker serves its own, and
+sends the digest that comes due."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests.cli import NEW_ORDER, Cli, add_release, local_settings, publish, site_sources, slack_titles, wait_for
-from tests.conftest import POSTGRES_URL, LocalSite
+from alerts.digest import Digests
+from monitor.config import load_settings
+from monitor.jpdates import utcnow
+from monitor.store import Store
+from tests.cli import NEW_ORDER, NEW_ORDER_PATH, Cli, add_release, local_settings, publish, site_sources, slack_titles, wait_for
+from tests.conftest import POSTGRES_URL, ForwardedPostgres, LocalSite, Mailbox
 from tests.databases import scratch_schema
+from tests.metrics_scrape import get, scrape, total
 from tests.processes import Regwatch
-from tests.servers import RunningServer, free_port, start
+from tests.servers import RunningServer, free_port
 
 pytestmark = pytest.mark.e2e
 
 STARTUP = 180.0  # seconds for `regwatch run` to load (or, first in a session, build) its model and tick
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+# A digest channel beside Slack: alerts still go to `default` one by one, the morning mail gathers them.
+DIGEST_CHANNEL = """
+[channels.morning]
+kind = "email"
+to = ["desk@example.jp"]
 
-
-def get(port: int, path: str) -> httpx.Response | None:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=15, trust_env=False)
-    except httpx.TransportError:
-        return None  # not listening yet
+[[routes]]
+name = "everything"
+channels = ["default", "morning"]
+"""
 
 
 def status(port: int, path: str) -> int | None:
     response = get(port, path)
     return response.status_code if response is not None else None
-
-
-def scrape(port: int) -> Samples:
-    response = get(port, "/metrics")
-    assert response is not None and response.status_code == 200
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def total(samples: Samples, name: str, **labels: str) -> float:
-    """The sum of the samples of ``name`` whose labels include ``labels``."""
-    wanted = set(labels.items())
-    return sum(value for (sample, found), value in samples.items() if sample == name and wanted <= found)
-
-
-def stop(service: subprocess.Popen[str]) -> str:
-    os.kill(service.pid, signal.SIGTERM)
-    _, stderr = service.communicate(timeout=60)
-    print(stderr)  # shown by pytest when the test fails
-    return stderr
 
 
 def configured(tmp_path: Path, database_url: str, site: LocalSite, slack_server: RunningServer, port: int) -> Cli:
@@ -67,26 +47,43 @@ def configured(tmp_path: Path, database_url: str, site: LocalSite, slack_server:
     return Cli.configured(tmp_path, database_url, config)
 
 
+def alert_one_release(port: int, site: LocalSite, slack_server: RunningServer) -> None:
+    """Once the process serving ``port`` ticks and has polled every source twice, a new release on
+    the site is alerted in Slack and counted delivered on ``port``."""
+    # The first start of a test session builds the classifier's model: minutes on a busy machine.
+    wait_for(lambda: status(port, "/healthz") == 200, f"/healthz 200 on {port} once it ticks", timeout=STARTUP)
+    # Two polls of each of the four sources: a baseline, then 304s.
+    wait_for(lambda: total(scrape(port), "regwatch_polls_total", outcome="ok") >= 8, "two polls of every source")
+    add_release(site, NEW_ORDER, NEW_ORDER_PATH)
+    wait_for(lambda: slack_titles(slack_server) == [NEW_ORDER], "the new release's alert")
+    wait_for(lambda: total(scrape(port), "regwatch_deliveries_total", outcome="sent") == 1, "the delivery counted")
+
+
+def make_digest_due(cli: Cli, channel: str) -> None:
+    """What the scheduler does at the channel's ``send_at``: today's digest is created, due now."""
+    settings = load_settings(cli.workdir / "regwatch.toml", env=cli.env)
+    database = Store(settings.database_url)
+    try:
+        assert Digests(database, settings).schedule(channel, utcnow(), business_days_only=False)
+    finally:
+        database.dispose()
+
+
 def test_metrics_count_polls_items_alerts_and_deliveries_of_a_running_service(tmp_path, site, slack_server):
     port = free_port()
     cli = configured(tmp_path, f"sqlite:///{tmp_path / 'regwatch.db'}", site, slack_server, port)
-    service = cli.start("run")
+    service = Regwatch(cli, "service", "run")
     try:
-        # The first start of a test session builds the classifier's model: minutes on a busy machine.
-        wait_for(lambda: status(port, "/healthz") == 200, "/healthz 200 once the scheduler ticks", timeout=STARTUP)
-        # Two polls of each of the four sources: a baseline, then 304s.
-        wait_for(lambda: total(scrape(port), "regwatch_polls_total", outcome="ok") >= 8, "two polls of every source")
-        add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
-        wait_for(lambda: slack_titles(slack_server) == [NEW_ORDER], "the new release's alert")
-        wait_for(lambda: total(scrape(port), "regwatch_deliveries_total", outcome="sent") == 1, "the delivery counted")
+        alert_one_release(port, site, slack_server)
         samples = scrape(port)
         assert status(port, "/healthz") == 200 and status(port, "/readyz") == 200
         assert cli("health").stdout.startswith("/healthz: 200 ok: the scheduler ticked")
         assert cli("health", "--ready").stdout.startswith("/readyz: 200 ok: the database answers")
     finally:
-        stderr = stop(service)
-    assert "Traceback" not in stderr, stderr
-    assert f"metrics on http://127.0.0.1:{port}/metrics" in stderr
+        exit_code = service.stop(timeout=60)
+    log = service.output()
+    assert exit_code == 0 and "Traceback" not in log, log
+    assert f"metrics on http://127.0.0.1:{port}/metrics" in log
 
     for source in ("mic-news", "mic-press", "nhk-politics", "nhk-society"):
         assert total(samples, "regwatch_polls_total", source=source, outcome="ok") >= 2, source
@@ -109,35 +106,34 @@ def test_metrics_count_polls_items_alerts_and_deliveries_of_a_running_service(tm
     assert total(samples, "regwatch_classifier_latency_seconds_count") >= 1
 
 
-def test_readyz_is_503_while_postgresql_is_unreachable_and_200_once_it_is_back(tmp_path, site, slack_server):
+def test_readyz_is_503_while_postgresql_is_unreachable_and_200_once_it_is_back(
+    tmp_path, site, slack_server, forwarded_postgres: ForwardedPostgres
+):
     port = free_port()
-    with scratch_schema(POSTGRES_URL) as url:
-        forwarder = start("tests.servers.forward", "--to", "127.0.0.1:5432")
-        forwarded = forwarder.port
-        cli = configured(tmp_path, url.replace("127.0.0.1:5432", f"127.0.0.1:{forwarded}"), site, slack_server, port)
-        service = cli.start("run")
-        try:
-            wait_for(lambda: status(port, "/readyz") == 200, "/readyz 200 with the database there", timeout=STARTUP)
-            wait_for(lambda: status(port, "/healthz") == 200, "/healthz 200 once the scheduler ticks", timeout=STARTUP)
-            forwarder.stop()  # PostgreSQL is gone for regwatch
-            wait_for(lambda: status(port, "/readyz") == 503, "/readyz 503 without the database")
-            ready = get(port, "/readyz")
-            assert ready is not None and ready.text.startswith("the database does not answer: ")
-            assert total(scrape(port), "regwatch_database_up") == 0
-            time.sleep(3)  # several ticks into the outage: the scheduler still ticks, so the process is live
-            assert status(port, "/healthz") == 200
-            assert cli("health").returncode == 0
-            not_ready = cli("health", "--ready", expect=1)
-            assert not_ready.stdout.startswith("/readyz: 503 the database does not answer")
+    cli = configured(tmp_path, forwarded_postgres.url, site, slack_server, port)
+    service = Regwatch(cli, "service", "run")
+    try:
+        wait_for(lambda: status(port, "/readyz") == 200, "/readyz 200 with the database there", timeout=STARTUP)
+        wait_for(lambda: status(port, "/healthz") == 200, "/healthz 200 once the scheduler ticks", timeout=STARTUP)
+        forwarded_postgres.close()  # PostgreSQL is gone for regwatch
+        wait_for(lambda: status(port, "/readyz") == 503, "/readyz 503 without the database")
+        ready = get(port, "/readyz")
+        assert ready is not None and ready.text.startswith("the database does not answer: ")
+        assert total(scrape(port), "regwatch_database_up") == 0
+        time.sleep(3)  # several ticks into the outage: the scheduler still ticks, so the process is live
+        assert status(port, "/healthz") == 200
+        assert cli("health").returncode == 0
+        not_ready = cli("health", "--ready", expect=1)
+        assert not_ready.stdout.startswith("/readyz: 503 the database does not answer")
 
-            forwarder = start("tests.servers.forward", "--to", "127.0.0.1:5432", "--port", str(forwarded))
-            wait_for(lambda: status(port, "/readyz") == 200, "/readyz 200 once the database is back", timeout=60)
-            assert total(scrape(port), "regwatch_database_up") == 1
-            assert cli("health", "--ready").returncode == 0
-        finally:
-            stderr = stop(service)
-            forwarder.stop()
-    assert "Traceback" not in stderr, stderr
+        forwarded_postgres.reopen()
+        wait_for(lambda: status(port, "/readyz") == 200, "/readyz 200 once the database is back", timeout=60)
+        assert total(scrape(port), "regwatch_database_up") == 1
+        assert cli("health", "--ready").returncode == 0
+    finally:
+        exit_code = service.stop(timeout=60)
+    log = service.output()
+    assert exit_code == 0 and "Traceback" not in log, log
 
 
 def test_health_exits_1_when_nothing_answers(tmp_path, site, slack_server):
@@ -149,29 +145,37 @@ def test_health_exits_1_when_nothing_answers(tmp_path, site, slack_server):
     assert "the health endpoint is off" in off("health", expect=1).stderr
 
 
-def test_a_worker_serves_the_metrics_of_the_jobs_it_ran_and_its_own_health(tmp_path, site, slack_server):
-    """Distributed mode: the polls and deliveries run in `regwatch worker`, so its /metrics counts
-    them (on [metrics] worker_port, beside the scheduler's port on the same machine)."""
+def test_a_worker_serves_the_metrics_of_the_jobs_it_ran_and_its_own_health_and_sends_the_due_digest(
+    tmp_path, site, slack_server, smtp_server: Mailbox
+):
+    """Distributed mode: the polls, deliveries and digests run in `regwatch worker`, so its /metrics
+    counts them (on [metrics] worker_port, beside the scheduler's port on the same machine)."""
     port, worker_port = free_port(), free_port()
     publish(site)
     overrides = {"metrics": {"port": str(port), "worker_port": str(worker_port)}, "service": {"mode": '"distributed"'}}
+    config = local_settings(slack_server.url, smtp_port=smtp_server.port, overrides=overrides) + site_sources(site)
+    login = {"REGWATCH_SMTP_USER": smtp_server.USER, "REGWATCH_SMTP_PASSWORD": smtp_server.PASSWORD}
     with scratch_schema(POSTGRES_URL) as url:
-        cli = Cli.configured(tmp_path, url, local_settings(slack_server.url, overrides=overrides) + site_sources(site))
+        cli = Cli.configured(tmp_path, url, config + DIGEST_CHANNEL, **login)
         cli("db", "upgrade")
         processes = [Regwatch(cli, "scheduler", "run"), Regwatch(cli, "worker", "worker")]
         try:
-            wait_for(lambda: status(worker_port, "/healthz") == 200, "the worker's /healthz 200", timeout=STARTUP)
-            wait_for(lambda: total(scrape(worker_port), "regwatch_polls_total", outcome="ok") >= 8, "two polls of every source")
-            add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
-            wait_for(lambda: slack_titles(slack_server) == [NEW_ORDER], "the new release's alert")
-            wait_for(lambda: total(scrape(worker_port), "regwatch_deliveries_total", outcome="sent") == 1, "the delivery counted")
+            alert_one_release(worker_port, site, slack_server)
             worker, scheduler = scrape(worker_port), scrape(port)
             assert status(worker_port, "/readyz") == 200
             assert cli("health", "--worker").stdout.startswith("/healthz: 200 ok: the worker's heartbeat ticked")
             assert cli("health", "--worker", "--ready").returncode == 0
+
+            assert smtp_server.messages() == []  # no digest before it is due
+            make_digest_due(cli, "morning")
+            wait_for(lambda: smtp_server.messages() != [], "the digest, sent by the worker")
+            time.sleep(3)  # three ticks: room for the scheduler to queue it, or the worker to send it, again
+            mails = smtp_server.messages()
         finally:
             exits = [process.stop() for process in processes]
     assert exits == [0, 0], "\n".join(process.output()[-3000:] for process in processes)
+    (digest,) = mails
+    assert "新着1件" in digest["Subject"] and NEW_ORDER in digest.get_body(("plain",)).get_content()
     assert total(worker, "regwatch_items_total", category="guidance_notice", event="new") == 1
     assert total(worker, "regwatch_alerts_queued_total", channel="default") == 1
     assert total(scheduler, "regwatch_polls_total") == 0, "the scheduler queues polls and runs none"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -20,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import NEW_ORDER, add_release, publish, wait_for
+from tests.cli import NEW_ORDER, NEW_ORDER_PATH, add_release, list_polls, mic_press_source, publish, wait_for
 from tests.conftest import LocalSite
 from tests.dockerfile import Stage, stages
+from tests.processes import stop
 from tests.servers import PROJECT_ROOT, free_port
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +53,9 @@ def image() -> Iterator[ImageTree]:
     try:
         yield _install(build, runtime, root)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        # Writable again where a run without root made the tree read-only: else nothing of it is removed.
+        subprocess.run(["chmod", "-R", "u+w", str(root)], check=False)
+        shutil.rmtree(root)
 
 
 def _install(build: Stage, runtime: Stage, root: Path) -> ImageTree:
@@ -135,14 +137,8 @@ port = {free_port()}   # the Docker health check asks it (`regwatch health`)
 [fetch]
 allow = ["127.0.0.1"]   # the local site; the address guard refuses loopback otherwise
 min_host_interval = "0s"
-
-[[sources]]
-id = "mic-press"
-kind = "mic_press_list"
-url = "{site.url}/menu_news/s-news/index.html"
-interval = "1s"
-jitter = "0s"
-""",
+"""
+        + mic_press_source(site.url),
         encoding="utf-8",
     )
     home = image.root / "home"  # HOME exists but cannot be written, as a container's /nonexistent
@@ -166,9 +162,9 @@ jitter = "0s"
             cwd=data, env=env, stdout=stdout, stderr=stderr, text=True,
         )  # fmt: skip
         try:
-            wait_for(lambda: _list_polls(site) >= 2 or service.poll() is not None, "two polls of the local site", 60)
+            wait_for(lambda: list_polls(site) >= 2 or service.poll() is not None, "two polls of the local site", 60)
             assert service.poll() is None, err.read_text()
-            add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
+            add_release(site, NEW_ORDER, NEW_ORDER_PATH)
             wait_for(lambda: NEW_ORDER in out.read_text() or service.poll() is not None, "the new release's alert", 60)
             health = [
                 subprocess.run(
@@ -177,13 +173,7 @@ jitter = "0s"
                 for flag in ([], ["--ready"])
             ]
         finally:
-            if service.poll() is None:
-                os.kill(service.pid, signal.SIGTERM)
-            try:
-                service.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait()
+            stop(service)
     log = err.read_text()
     assert NEW_ORDER in out.read_text(), log
     assert service.returncode == 0, log
@@ -195,7 +185,3 @@ jitter = "0s"
     assert (data / "regwatch.db").exists()  # sqlite:///regwatch.db, relative to the WORKDIR /data
     assert not list(data.rglob("classifier-*.pkl")), "the service trained a model instead of loading the baked one"
     print(f"install steps (s): {image.seconds}")
-
-
-def _list_polls(site: LocalSite) -> int:
-    return sum(1 for request in site.requests() if request["path"] == "/menu_news/s-news/index.html")

@@ -68,7 +68,7 @@ def test_every_metric_the_rules_name_is_exported():
     assert named and named <= exported(), f"not exported: {sorted(named - exported())}"
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed (Debian: apt-get install prometheus)")
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed (.ci/run installs Debian's prometheus)")
 def test_promtool_accepts_the_rules_and_they_fire_on_their_unit_tests():
     for command in (["check", "rules", str(RULES)], ["test", "rules", str(RULES_TESTS)]):
         result = subprocess.run(["promtool", *command], capture_output=True, text=True)

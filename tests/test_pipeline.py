@@ -13,14 +13,13 @@ from monitor.config import load_settings
 from monitor.jpdates import utcnow
 from monitor.models import EventRow, ItemRow, OutboxRow, SourceRow
 from monitor.runtime import Runtime
-from tests.cli import NEW_ORDER, add_release, revise_release
+from tests.cli import NEW_ORDER, NEW_ORDER_PATH, add_release, revise_release
 from tests.conftest import PAGES, LocalSite
 
 LIST = "/menu_news/s-news/index.html"
 GUIDANCE = "/menu_news/s-news/01kiban07_02000099.html"
 SURVEY = "/menu_news/s-news/01gyosei07_02000200.html"
 POPULATION = "/menu_news/s-news/01toukei01_01000300.html"
-NEW_RELEASE = "/menu_news/s-news/01kiban07_02000100.html"
 
 
 def publish_mic(site: LocalSite) -> None:
@@ -117,11 +116,11 @@ def test_unchanged_page_answers_304_and_creates_nothing(mic_runtime, site):
 def test_a_page_that_gains_one_item_alerts_exactly_that_one(mic_runtime, site):
     runtime = mic_runtime
     poll(runtime)  # baseline
-    add_release(site, NEW_ORDER, NEW_RELEASE)
+    add_release(site, NEW_ORDER, NEW_ORDER_PATH)
     site.clear_requests()
     report = poll(runtime)
     assert (report.new, report.updated, report.alerts) == (1, 0, 1)
-    assert detail_requests(site) == [NEW_RELEASE]
+    assert detail_requests(site) == [NEW_ORDER_PATH]
     assert alerted_titles(runtime) == [NEW_ORDER]
 
 
@@ -168,26 +167,26 @@ def test_a_detail_page_that_fails_for_now_holds_only_its_item_and_the_list_etag_
 def test_a_detail_page_that_keeps_failing_is_alerted_from_its_list_entry_then_updated_when_it_comes(mic_runtime, site):
     runtime = mic_runtime
     poll(runtime)  # the baseline
-    add_release(site, NEW_ORDER, NEW_RELEASE)
-    site.respond(NEW_RELEASE, 503)
+    add_release(site, NEW_ORDER, NEW_ORDER_PATH)
+    site.respond(NEW_ORDER_PATH, 503)
     for attempt in (1, 2):
         report = poll(runtime)
         assert report.waiting == 1 and report.alerts == 0 and report.detail_failures == 1, attempt
     report = poll(runtime)  # fetch.detail_attempts = 3: the third failure settles it from the list
     assert report.waiting == 0 and report.new == 1
-    item = item_at(runtime, NEW_RELEASE)
+    item = item_at(runtime, NEW_ORDER_PATH)
     assert item.detail_attempts == 3 and item.detail_fetched_at is None and "HTTP 503" in item.detail_error
     assert item.detail_retry_at is not None  # tried again later (in an hour)
     assert events_of(runtime, item) == ["new"]
 
-    site.respond(NEW_RELEASE, None)
+    site.respond(NEW_ORDER_PATH, None)
     report = poll(runtime)
     assert report.detail_fetches == 0  # not yet due
     with runtime.store.begin() as connection:  # an hour later
         connection.execute(ItemRow.__table__.update().where(ItemRow.__table__.c.id == item.id).values(detail_retry_at=utcnow()))
     report = poll(runtime)
     assert report.updated == 1 and report.alerts == 1  # the body makes it a guidance notice
-    item = item_at(runtime, NEW_RELEASE)
+    item = item_at(runtime, NEW_ORDER_PATH)
     assert item.detail_fetched_at is not None and item.detail_retry_at is None and item.detail_error is None
     assert events_of(runtime, item) == ["new", "updated"]
     update = next(event for event in rows(runtime, EventRow) if event.kind == "updated")

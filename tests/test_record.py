@@ -20,15 +20,8 @@ from tests.queued import make_alert
 
 
 @pytest.fixture
-def database(database_url):
-    database = store.Store(database_url)
-    database.upgrade()
-    with database.begin() as connection:
-        store.sync_sources(
-            connection, [("good", "feed", "https://a.example/", True), ("bad", "feed", "https://b.example/", True)], utcnow()
-        )
-    yield database
-    database.dispose()
+def database(store_at_head):
+    return store_at_head([("good", "feed", "https://a.example/", True), ("bad", "feed", "https://b.example/", True)])
 
 
 def item_row(source_id: str, url: str, title: str | None, *, awaiting: bool = False) -> dict:

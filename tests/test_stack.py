@@ -14,7 +14,6 @@ build cache stay in ~/.cache/regwatch-docker, so a second run takes about one.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import time
@@ -23,13 +22,23 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.browser import ARTIFACTS
-from tests.cli import NEW_ORDER, add_release, local_settings, publish, wait_for
+from tests.cli import (
+    NEW_ORDER,
+    NEW_ORDER_PATH,
+    add_release,
+    list_polls,
+    local_settings,
+    mic_press_source,
+    publish,
+    slack_messages,
+    wait_for,
+)
 from tests.conftest import LocalSite
 from tests.docker_engine import Engine, Unavailable, base_image, compose_command, engine
+from tests.metrics_scrape import scrape, total
 from tests.servers import PROJECT_ROOT, RunningServer, free_port, start
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]
@@ -102,18 +111,18 @@ def test_the_image_runs_read_only_in_the_compose_stack_and_alerts_once(
         cleanup.callback(lambda: steps.timed("down", stack.down))
 
         steps.timed("up until healthy", lambda: stack.up_until_healthy())
-        wait_for(lambda: _list_polls(site) >= 2, "two polls of the loopback site from inside the stack", 60)
-        add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
+        wait_for(lambda: list_polls(site) >= 2, "two polls of the loopback site from inside the stack", 60)
+        add_release(site, NEW_ORDER, NEW_ORDER_PATH)
         steps.timed("new item to alert", lambda: wait_for(lambda: _alerts(slack_server), "the new release's alert in Slack", 60))
-        polls = _list_polls(site)
-        wait_for(lambda: _list_polls(site) >= polls + 3, "three more polls", 60)
+        polls = list_polls(site)
+        wait_for(lambda: list_polls(site) >= polls + 3, "three more polls", 60)
         assert len(_alerts(slack_server)) == 1, "one new item, one alert, however many polls see it"
 
         health = stack.exec("regwatch", "health", "--ready")
         assert health.returncode == 0, health.stdout + health.stderr
-        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10, trust_env=False).text
-        assert _sample(metrics, 'regwatch_polls_total{outcome="ok",source="mic-press"}') >= 3
-        assert _sample(metrics, 'regwatch_deliveries_total{channel="default",outcome="sent"}') == 1
+        samples = scrape(metrics_port)
+        assert total(samples, "regwatch_polls_total", outcome="ok", source="mic-press") >= 3
+        assert total(samples, "regwatch_deliveries_total", channel="default", outcome="sent") == 1
         assert docker("inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", stack.container("regwatch")).strip() == "true"
         written = stack.exec("touch", "/opt/regwatch/written")
         assert written.returncode != 0 and "Read-only file system" in written.stderr
@@ -184,12 +193,7 @@ def _project(directory: Path, network: str, gateway: str, site_port: int, slack_
             "metrics": {"host": '"0.0.0.0"', "port": "9464", "worker_port": "9465"},
         },
     )
-    source = f"http://{gateway}:{site_port}/menu_news/s-news/index.html"
-    (directory / "regwatch.toml").write_text(
-        settings
-        + f'\n[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{source}"\ninterval = "1s"\njitter = "0s"\n',
-        encoding="utf-8",
-    )
+    (directory / "regwatch.toml").write_text(settings + mic_press_source(f"http://{gateway}:{site_port}"), encoding="utf-8")
     (directory / ".env").write_text(
         f"POSTGRES_PASSWORD='{PASSWORD}'\nSLACK_BOT_TOKEN=xoxb-test\nREGWATCH_TAG=stack-test\n"
         f"POSTGRES_IMAGE=regwatch-postgres:stack-test\nREGWATCH_METRICS_PORT={metrics_port}\n",
@@ -212,21 +216,11 @@ networks:
     return directory
 
 
+def _alerts(slack: RunningServer) -> list[dict]:
+    return [message for message in slack_messages(slack) if NEW_ORDER in message["text"]]
+
+
 def _forward(cleanup: ExitStack, listen: str, server: RunningServer) -> int:
     forwarder = start("tests.servers.forward", "--listen", listen, "--to", f"127.0.0.1:{server.port}")
     cleanup.callback(forwarder.stop)
     return forwarder.port
-
-
-def _alerts(slack: RunningServer) -> list[dict]:
-    return [message for message in slack.control("GET", "/__messages__") if NEW_ORDER in message["text"]]
-
-
-def _list_polls(site: LocalSite) -> int:
-    return sum(1 for request in site.requests() if request["path"] == "/menu_news/s-news/index.html")
-
-
-def _sample(metrics: str, series: str) -> float:
-    found = re.search(rf"^{re.escape(series)} (\S+)$", metrics, re.M)
-    assert found, f"{series} is not in /metrics"
-    return float(found.group(1))

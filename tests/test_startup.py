@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import NEW_ORDER, Cli, add_release, local_settings, publish, site_sources, slack_titles
+from tests.cli import NEW_ORDER, NEW_ORDER_PATH, Cli, add_release, local_settings, publish, site_sources, slack_titles
 from tests.conftest import LocalSite
 from tests.servers import RunningServer
 
@@ -64,7 +64,7 @@ def test_a_poll_with_nothing_new_loads_no_classifier_and_a_new_item_loads_it(cli
     assert summaries and all(" 0 new," in line for line in summaries)
     assert not modules & (CLASSIFIER_LIBRARIES | {"alembic"})
 
-    add_release(site, NEW_ORDER, "/menu_news/s-news/01kiban07_02000100.html")
+    add_release(site, NEW_ORDER, NEW_ORDER_PATH)
     modules, _ = loaded_modules(cli, "poll", "--once")
     assert {"numpy", "sudachipy"} <= modules
     assert slack_titles(slack_server) == [NEW_ORDER]
