@@ -1,9 +1,9 @@
 """Distributed mode end to end: the scheduler (`regwatch run` in distributed mode) and two
-`regwatch worker` processes on PostgreSQL, 200 loopback feeds polled every 2 s, new items
+`regwatch worker` processes on PostgreSQL, 120 loopback feeds polled every 3 s, new items
 published throughout, and one worker killed with SIGKILL mid-run. Each source is polled once per
-period (the site's request log: no two polls closer than the interval, no period skipped but the
-one in flight on the killed worker), and each new item is alerted exactly once (the Slack server's
-messages). The first test's small checks: SQLite is refused, the queue's schema is idempotent."""
+period (the site's request log: no two polls closer than the interval, no period skipped but around
+the kill, while the survivor takes the killed worker's jobs), and each new item is alerted exactly
+once (the Slack server's messages). The first test's small checks: SQLite is refused, the queue's schema is idempotent."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from tests.servers import RunningServer, free_port, start
 
 pytestmark = pytest.mark.e2e
 
-SOURCES = 200
-# 3 s: 200 sources then ask about 70 polls a second, which two workers keep up with while the rest
-# of the suite runs beside them (at 2 s a poll now and then came a period late under that load).
+SOURCES = 120
+# 40 polls a second: after the kill one worker must keep up alone while the rest of the suite runs
+# beside it on two cores (200 sources at 3 s, 67 a second, now and then came a period late in CI).
 INTERVAL = 3.0
 CONCURRENCY = 64
 STALLED_AFTER = 3.0
@@ -42,6 +42,8 @@ STAMP_LAG = 0.5
 # A source whose poll was in flight on the killed worker waits for its worker to be found dead
 # (stalled_after, checked every heartbeat), then for the retried job to be queued and run.
 RECOVERED_WITHIN = STALLED_AFTER + HEARTBEAT + TICK + INTERVAL + 3.0
+# A retried poll runs once its worker is found dead, not an interval after the poll it repeats.
+RETRIED_AFTER = STALLED_AFTER - HEARTBEAT - STAMP_LAG
 
 
 def settings(slack_url: str, metrics_port: int = 0) -> str:
@@ -136,21 +138,32 @@ def test_workers_poll_each_source_once_per_period_and_alert_once_through_a_kille
     assert sorted(alerted) == sorted(published), "each new item alerted"
     assert [title for title, count in alerted.items() if count > 1] == [], "no item alerted twice"
 
-    late: list[tuple[int, float]] = []
+    late: list[tuple[int, float]] = []  # in flight on the killed worker: retried once found stalled
+    recovering: list[tuple[int, float]] = []  # due while the survivor took over the killed worker's jobs
+    recovered_at = killed_at + STALLED_AFTER + HEARTBEAT
     for feed, moments in polls.items():
         for before, after in zip(moments, moments[1:], strict=False):
             gap = after - before
-            assert gap >= INTERVAL - STAMP_LAG, f"feed {feed} polled twice in one period ({gap:.2f}s apart at {before:.1f})"
-            if before <= killed_at <= after and gap >= MISSED:
-                late.append((feed, gap))  # in flight on the killed worker: retried once found stalled
+            spans_kill = before <= killed_at <= after
+            at = f"{before - killed_at:+.1f}s from the kill"
+            assert gap >= (RETRIED_AFTER if spans_kill else INTERVAL - STAMP_LAG), (
+                f"feed {feed} polled twice in one period ({gap:.2f}s apart, {at})"
+            )
+            if gap < MISSED:
+                continue
+            if spans_kill:
+                late.append((feed, gap))
+            elif killed_at <= after and before <= recovered_at:
+                recovering.append((feed, gap))
             else:
-                assert gap < MISSED, f"feed {feed} skipped a period: {gap:.2f}s between polls at {before:.1f}"
+                pytest.fail(f"feed {feed} skipped a period: {gap:.2f}s between polls, {at}")
         assert moments[-1] > stopped_at - MISSED, f"feed {feed} no longer polled at the end"
     assert len(late) <= CONCURRENCY, f"more sources delayed by the kill than the worker ran jobs: {late}"
-    assert all(gap <= RECOVERED_WITHIN for _, gap in late), f"in-flight polls retried late: {late}"
+    assert all(gap <= RECOVERED_WITHIN for _, gap in late + recovering), f"polls late after the kill: {late} {recovering}"
     gaps = [b - a for moments in polls.values() for a, b in zip(moments, moments[1:], strict=False)]
     print(
         f"{sum(map(len, polls.values()))} polls of {len(polls)} sources; gap between polls {min(gaps):.2f}-{max(gaps):.2f}s "
         f"(interval {INTERVAL:g}s); {len(late)} in flight on the killed worker, retried after {[round(g, 1) for _, g in late]}s; "
+        f"{len(recovering)} due during the takeover polled after {[round(g, 1) for _, g in recovering]}s; "
         f"{retried} stalled job(s) retried; {len(published)} items alerted once each"
     )
