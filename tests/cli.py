@@ -161,14 +161,14 @@ channels = ["default", "morning"]
     )
 
 
-def mic_press_source(base_url: str) -> str:
-    """The [[sources]] entry of the MIC press list of the site at ``base_url``, polled every second."""
+def mic_press_source(base_url: str, interval: str = "1s") -> str:
+    """The [[sources]] entry of the MIC press list of the site at ``base_url``, polled every ``interval``."""
     return f"""
 [[sources]]
 id = "mic-press"
 kind = "mic_press_list"
 url = "{base_url}{MIC_LIST_PATH}"
-interval = "1s"
+interval = "{interval}"
 jitter = "0s"
 """
 

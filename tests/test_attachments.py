@@ -149,14 +149,7 @@ def test_an_alert_carries_each_attachment_s_excerpt_to_every_channel():
 def test_a_huge_or_broken_attachment_is_kept_with_its_reason_and_the_item_is_alerted_all_the_same(
     tmp_path: Path, database_url: str, site
 ):
-    site.copy("mic/s-news_index.html", LIST)
-    config = tmp_path / "regwatch.toml"
-    config.write_text(
-        '[fetch]\nmin_host_interval = "0s"\ntimeout = "5s"\nallow = ["127.0.0.1"]\n[attachments]\nmax_bytes = 50_000\n'
-        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n',
-        encoding="utf-8",
-    )
-    runtime = Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": database_url}))
+    runtime = mic_press_runtime(tmp_path, site, database_url, attachments="max_bytes = 50_000\n")
     try:
         poll(runtime)  # the baseline
         site.write(PDF_PATH, b"%PDF-1.4\n" + bytes(60_000), "application/pdf")  # over max_bytes
@@ -182,14 +175,7 @@ def test_a_huge_or_broken_attachment_is_kept_with_its_reason_and_the_item_is_ale
 def test_a_revised_release_s_unchanged_attachment_keeps_its_text_and_a_changed_one_is_read_again(
     tmp_path: Path, database_url: str, site
 ):
-    site.copy("mic/s-news_index.html", LIST)
-    config = tmp_path / "regwatch.toml"
-    config.write_text(
-        '[fetch]\nmin_host_interval = "0s"\ntimeout = "5s"\nallow = ["127.0.0.1"]\n'
-        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n',
-        encoding="utf-8",
-    )
-    runtime = Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": database_url}))
+    runtime = mic_press_runtime(tmp_path, site, database_url)
     try:
         poll(runtime)  # the baseline
         site.write(PDF_PATH, japanese_pdf(), "application/pdf")
@@ -211,6 +197,18 @@ def test_a_revised_release_s_unchanged_attachment_keeps_its_text_and_a_changed_o
     assert report.updated == 1
     assert stored["000925124.xlsx"].text == "前回読んだ本文"  # same bytes: the text read before
     assert "一部訂正" in stored["000925123.pdf"].text  # new bytes: read again
+
+
+def mic_press_runtime(tmp_path: Path, site, database_url: str, attachments: str = "") -> Runtime:
+    """The runtime of one MIC press list on the local site, with ``attachments`` settings."""
+    site.copy("mic/s-news_index.html", LIST)
+    config = tmp_path / "regwatch.toml"
+    config.write_text(
+        f'[fetch]\nmin_host_interval = "0s"\ntimeout = "5s"\nallow = ["127.0.0.1"]\n[attachments]\n{attachments}'
+        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n',
+        encoding="utf-8",
+    )
+    return Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": database_url}))
 
 
 def poll(runtime: Runtime):

@@ -10,7 +10,7 @@ import pytest
 
 from tests.blockkit import message_html
 from tests.browser import ink_ratio, screenshot
-from tests.cli import Cli, slack_messages, team_config
+from tests.cli import Cli, mic_press_source, slack_messages, team_config
 from tests.conftest import SLACK_CHANNELS, LocalSite, Mailbox, shared_file
 from tests.seed import ATTACHMENT_PATH, DONATION_TITLE, GUIDANCE_PATH, GUIDANCE_TITLE, SURVEY_TITLE, publish_seed
 from tests.servers import RunningServer
@@ -21,19 +21,16 @@ TELECOM, POLITICS, GENERAL = SLACK_CHANNELS["telecom-compliance"], SLACK_CHANNEL
 
 
 def seed_sources(site: LocalSite) -> str:
-    return f"""
-[[sources]]
-id = "mic-press"
-kind = "mic_press_list"
-url = "{site.url}/menu_news/s-news/index.html"
-interval = "1h"
-
+    return (
+        mic_press_source(site.url, interval="1h")
+        + f"""
 [[sources]]
 id = "nhk-politics"
 kind = "nhk_feed"
 url = "{site.url}/rss/news/cat4.xml"
 interval = "1h"
 """
+    )
 
 
 @pytest.fixture
