@@ -243,7 +243,7 @@ def regwatch(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "monitor", *arguments],
-        input=stdin, capture_output=True, text=True, cwd=cwd, timeout=120, env={**os.environ, **(env or {})},
+        input=stdin, capture_output=True, text=True, cwd=cwd, timeout=600, env={**os.environ, **(env or {})},
     )  # fmt: skip
 
 

@@ -124,7 +124,11 @@ def test_workers_poll_each_source_once_per_period_and_alert_once_through_a_kille
                     processes[1].kill()
                 time.sleep(0.5)
             general = SLACK_CHANNELS["regwatch"]
-            wait_for(lambda: len(slack_titles(slack_server, general)) >= len(published), "every alert", timeout=30)
+            try:
+                wait_for(lambda: len(slack_titles(slack_server, general)) >= len(published), "every alert", timeout=60)
+            except AssertionError as exc:
+                tails = "\n".join(f"--- {p.name}\n{p.output()[-2000:]}" for p in processes)
+                raise AssertionError(f"{exc}: {len(slack_titles(slack_server, general))} of {len(published)}\n{tails}") from None
             time.sleep(2 * INTERVAL)  # room for a duplicate to show, and more periods after the kill
             stopped_at = time.time()
         finally:
