@@ -139,7 +139,7 @@ def get_item(request: Request, item_id: RowId, _reader: Reader) -> dict[str, Any
     return {
         **item,
         "corrections": [correction.model_dump() for correction in item["corrections"]],
-        "versions": [version.model_dump() for version in item["versions"]],
+        "versions": [version._asdict() for version in item["versions"]],
     }
 
 
@@ -150,7 +150,7 @@ def get_item(request: Request, item_id: RowId, _reader: Reader) -> dict[str, Any
 )
 def get_version(request: Request, item_id: RowId, number: RowId, _reader: Reader) -> dict[str, Any]:
     version = stored_version(request, item_id, number)
-    return {**version.model_dump(), "title": version.title_raw, "body": version.body_raw}
+    return {**version._asdict(), "title": version.title_raw, "body": version.body_raw}
 
 
 @router.post(

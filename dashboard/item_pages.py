@@ -12,7 +12,7 @@ from dashboard.access import RowId, editor_form, render, signed_in
 from dashboard.auth import Session
 from dashboard.views import version_history
 from monitor.jpdates import utcnow
-from monitor.models import ItemVersionRow
+from monitor.store import ItemVersion
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,7 +45,7 @@ def item_with_corrections(request: Request, item_id: int) -> dict[str, Any]:
     return item
 
 
-def stored_version(request: Request, item_id: int, number: int) -> ItemVersionRow:
+def stored_version(request: Request, item_id: int, number: int) -> ItemVersion:
     """One version of an item; 404 when the item or that version of it is not stored."""
     from monitor.store.versions import item_version
 

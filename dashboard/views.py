@@ -12,7 +12,7 @@ from monitor.config import Config
 from monitor.diff import version_changes
 from monitor.items import Change
 from monitor.jpdates import format_jst
-from monitor.models import ItemVersionRow
+from monitor.store import ItemVersion
 
 STATE_LABELS = {
     "pending": "送信待ち", "sending": "送信中", "sent": "送信済み", "failed": "再試行待ち", "dead": "送信失敗", "held": "保留",
@@ -56,13 +56,13 @@ class ShownVersion:
     """A version as the item page lists it: what changed since the version before (None when that
     one is not kept), and the events recorded with it (new, updated)."""
 
-    version: ItemVersionRow
+    version: ItemVersion
     changes: list[dict[str, Any]] | None
     events: list[Mapping[str, Any]]
 
 
 def version_history(
-    versions: Sequence[ItemVersionRow], events: Sequence[Mapping[str, Any]]
+    versions: Sequence[ItemVersion], events: Sequence[Mapping[str, Any]]
 ) -> tuple[list[ShownVersion], list[Mapping[str, Any]]]:
     """The versions (given oldest first) newest first, and the events of no kept version, oldest
     first: those recorded before versions were kept, or with a version since deleted. An event

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor.items import Change, ItemContent, RawItem
-from monitor.models import ItemVersionRow
-from monitor.store import KnownItem, StoredContent
+from monitor.store import ItemVersion, KnownItem, StoredContent
 from monitor.text import content_hash, normalize, normalize_line, shorten
 
 _SNIPPET = 300
@@ -154,7 +153,7 @@ def changes(
     return tuple(found)
 
 
-def new_versions(candidates: Iterable[tuple[ItemVersionRow, ItemVersionRow | None]]) -> list[ItemVersionRow]:
+def new_versions(candidates: Iterable[tuple[ItemVersion, ItemVersion | None]]) -> list[ItemVersion]:
     """Of items' current contents (each beside its newest stored version), those that are new
     versions: a first one, or one whose text or attachments differ (a re-fetch of the same is none)."""
     return [
@@ -164,7 +163,7 @@ def new_versions(candidates: Iterable[tuple[ItemVersionRow, ItemVersionRow | Non
     ]
 
 
-def version_changes(before: ItemVersionRow, after: ItemVersionRow) -> tuple[Change, ...]:
+def version_changes(before: ItemVersion, after: ItemVersion) -> tuple[Change, ...]:
     """What differs between two versions of an item: its title, lead, body and attachments, as ``changes`` finds them."""
     old = ItemContent(before.title_raw, before.body_raw)
     stored = StoredContent(old.title, old.body, old.title_raw, old.body_raw, "", tuple(before.attachments))
