@@ -29,7 +29,7 @@ CATEGORY_LABELS = {
 HEALTH_LABELS = {"source_broken": "ソース異常", "source_recovered": "ソース復旧"}
 PROBE_HEADER = "regwatch テスト送信"
 EVENT_LABELS = {"new": "新着", "updated": "更新"}
-CHANGE_FIELDS = {"title": "件名", "body": "本文", "attachments": "添付"}
+CHANGE_FIELDS = {"title": "件名", "lead": "リード", "body": "本文", "attachments": "添付"}
 LEAD_LIMIT = 200
 _SENTENCE_END = re.compile(r"[。！？]")
 

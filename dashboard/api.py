@@ -1,5 +1,5 @@
-"""The JSON API (/api/…, schema at /api/openapi.json): items, one item, sources, categories, and
-an editor's label corrections."""
+"""The JSON API (/api/…, schema at /api/openapi.json): items, one item, one version of an item,
+sources, categories, and an editor's label corrections."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from dashboard.access import RowId, api_editor, api_user
 from dashboard.auth import Session
-from dashboard.item_pages import item_with_corrections, save_correction
+from dashboard.item_pages import item_with_corrections, save_correction, stored_version
 from dashboard.search import item_filter
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -58,6 +58,22 @@ class Correction(BaseModel):
     created_at: datetime
 
 
+class VersionSummary(BaseModel):
+    number: int = Field(description="1 for the first version fetched; its text at /api/items/{item_id}/versions/{number}")
+    fetched_at: datetime
+    fingerprint: str = Field(description="of the normalized title and body: equal for versions that differ only in layout")
+
+
+class ItemVersion(VersionSummary):
+    """One version of an item as it was fetched, its text as written."""
+
+    title: str
+    lead: str
+    body: str
+    from_detail: bool = Field(description="the body is the detail page's; false: the list entry's summary")
+    attachments: list[dict[str, str]] = Field(description="label, url and sha256 of each file the page linked")
+
+
 class ItemDetail(ItemSummary):
     url: str
     body: str
@@ -66,6 +82,7 @@ class ItemDetail(ItemSummary):
     corrected_labels: list[str]
     corrections: list[Correction]
     events: list[dict[str, Any]]
+    versions: list[VersionSummary] = Field(description="the versions kept ([store] versions_per_item), oldest first")
 
 
 class Source(BaseModel):
@@ -119,7 +136,21 @@ def list_items(
 @router.get("/items/{item_id}", response_model=ItemDetail, responses={404: {"description": "No such item"}})
 def get_item(request: Request, item_id: RowId, _reader: Reader) -> dict[str, Any]:
     item = item_with_corrections(request, item_id)
-    return {**item, "corrections": [correction.model_dump() for correction in item["corrections"]]}
+    return {
+        **item,
+        "corrections": [correction.model_dump() for correction in item["corrections"]],
+        "versions": [version._asdict() for version in item["versions"]],
+    }
+
+
+@router.get(
+    "/items/{item_id}/versions/{number}",
+    response_model=ItemVersion,
+    responses={404: {"description": "No such item, or no such version of it kept"}},
+)
+def get_version(request: Request, item_id: RowId, number: RowId, _reader: Reader) -> dict[str, Any]:
+    version = stored_version(request, item_id, number)
+    return {**version._asdict(), "title": version.title_raw, "body": version.body_raw}
 
 
 @router.post(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor.items import Change, ItemContent, RawItem
-from monitor.store import KnownItem, StoredContent
+from monitor.store import ItemVersion, KnownItem, StoredContent
 from monitor.text import content_hash, normalize, normalize_line, shorten
 
 _SNIPPET = 300
@@ -151,6 +151,28 @@ def changes(
         if gained or lost or altered:
             found.append(Change("attachments", added=gained, removed=lost, changed=altered))
     return tuple(found)
+
+
+def new_versions(candidates: Iterable[tuple[ItemVersion, ItemVersion | None]]) -> list[ItemVersion]:
+    """Of items' current contents (each beside its newest stored version), those that are new
+    versions: a first one, or one whose text or attachments differ (a re-fetch of the same is none)."""
+    return [
+        current
+        for current, newest in candidates
+        if newest is None or current.fingerprint != newest.fingerprint or version_changes(newest, current)
+    ]
+
+
+def version_changes(before: ItemVersion, after: ItemVersion) -> tuple[Change, ...]:
+    """What differs between two versions of an item: its title, lead, body and attachments, as ``changes`` finds them."""
+    old = ItemContent(before.title_raw, before.body_raw)
+    stored = StoredContent(old.title, old.body, old.title_raw, old.body_raw, "", tuple(before.attachments))
+    found = changes(stored, ItemContent(after.title_raw, after.body_raw), compare_body=True, attachments=after.attachments)
+    added, removed = _sentence_changes(before.lead, after.lead)
+    if not added and not removed:
+        return found
+    titled = found[:1] if found and found[0].field == "title" else ()
+    return (*titled, Change("lead", added=added, removed=removed), *found[len(titled) :])
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？])|\n")

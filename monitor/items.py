@@ -110,9 +110,9 @@ class Classification:
 @dataclass(frozen=True)
 class Change:
     """What an ``updated`` event changed, in the text as written (not normalized). ``field``: title,
-    body or attachments. A title goes from ``before`` to ``after``; a body gains the sentences in
-    ``added`` and loses those in ``removed``; the attachments, likewise by name, and those whose
-    file changed are ``changed``."""
+    body or attachments (or lead, between two stored versions of an item). A title goes from
+    ``before`` to ``after``; a body (a lead) gains the sentences in ``added`` and loses those in
+    ``removed``; the attachments, likewise by name, and those whose file changed are ``changed``."""
 
     field: str
     before: str = ""

@@ -105,6 +105,23 @@ class AttachmentRow(SQLModel, table=True):
     fetched_at: datetime
 
 
+class ItemVersionRow(SQLModel, table=True):
+    """One content version of an item as fetched, numbered from 1 per item; only the newest
+    ``[store] versions_per_item`` of each item are kept."""
+
+    __tablename__ = "item_version"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    number: int = Field(primary_key=True)
+    fetched_at: datetime
+    title_raw: str
+    body_raw: str
+    lead: str = ""
+    attachments: list[dict[str, str]] = json_column()  # label, url and sha256 of each file linked
+    fingerprint: str = Field(max_length=64)  # the item's content_fingerprint
+    from_detail: bool = False  # the body is the detail page's (else the list entry's summary)
+
+
 class ListingRow(SQLModel, table=True):
     """An item as one source lists it; its fingerprint tells when that listing changed."""
 

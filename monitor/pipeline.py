@@ -90,7 +90,9 @@ class Pipeline:
         global request limit decide what goes on the wire, so a busy host never idles the others.
         """
         pool = max(self.config.fetch.concurrency * 8, 16)
-        recorder = Recorder(self.store, HealthPolicy.from_config(self.config))
+        recorder = Recorder(
+            self.store, HealthPolicy.from_config(self.config), versions_per_item=self.config.store.versions_per_item
+        )
         running: set[asyncio.Task[RunReport]] = set()
         # Finished tasks arrive here: asyncio.wait would hook and unhook every running task at
         # each completion (a tenth of the CPU of a cycle of unchanged pages).

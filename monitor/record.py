@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 
 from alerts.outbox import OutboxEntry, enqueue, outbox_key
 from monitor import health, metrics, store
+from monitor.diff import new_versions
 from monitor.errors import StoreError
 from monitor.health import HealthPolicy
 from monitor.items import Alert, AttachmentText, Change, Classification, EventKind, RunReport
@@ -72,12 +73,14 @@ class Recorder:
         database: store.Store,
         health: HealthPolicy,
         *,
+        versions_per_item: int,
         max_batch: int = 64,
         max_delay: float = 0.5,
         on_recorded: Callable[[list[RunReport]], None] | None = None,
     ) -> None:
         self._store = database
         self._health = health
+        self._versions_per_item = versions_per_item
         self._max_batch = max_batch
         self._max_delay = max_delay
         self._on_recorded = on_recorded
@@ -168,7 +171,7 @@ class Recorder:
         now = utcnow()
         tally = metrics.Tally()
         with self._store.begin() as connection:
-            _write(connection, batch, now, tally)
+            _write(connection, batch, now, tally, self._versions_per_item)
             changes = health.check(connection, [outcome.report.source_id for outcome in batch], self._health, now)
         tally.publish()  # committed: a batch refused and written again one by one counts once
         for change in changes:
@@ -182,13 +185,15 @@ def _count_polls(batch: list[SourceOutcome]) -> None:
         metrics.polled(report.source_id, outcome_label, pages=report.pages, not_modified=report.not_modified)
 
 
-def _write(connection: Connection, outcomes: list[SourceOutcome], now: datetime, tally: metrics.Tally) -> None:
+def _write(
+    connection: Connection, outcomes: list[SourceOutcome], now: datetime, tally: metrics.Tally, versions_per_item: int
+) -> None:
     for failed in (o for o in outcomes if o.report.error):
         store.finish_failure(connection, failed.report.source_id, next_due_at=failed.next_due_at, error=failed.report.error)
     succeeded = [o for o in outcomes if not o.report.error]
     changed = [o for o in succeeded if not o.unchanged]
     if changed:
-        _write_items(connection, changed, now, tally)
+        _write_items(connection, changed, now, tally, versions_per_item)
     store.finish_sources(
         connection,
         [
@@ -205,7 +210,9 @@ def _write(connection: Connection, outcomes: list[SourceOutcome], now: datetime,
     )
 
 
-def _write_items(connection: Connection, changed: list[SourceOutcome], now: datetime, tally: metrics.Tally) -> None:
+def _write_items(
+    connection: Connection, changed: list[SourceOutcome], now: datetime, tally: metrics.Tally, versions_per_item: int
+) -> None:
     first_rows: dict[str, dict] = {}
     for outcome in changed:
         for row in outcome.inserts:
@@ -214,6 +221,9 @@ def _write_items(connection: Connection, changed: list[SourceOutcome], now: date
     owners = {url: outcome for outcome in reversed(changed) for url in (row["url"] for row in outcome.inserts)}
     ids = _item_ids(connection, changed, inserted)
     store.update_items(connection, [row for o in changed for row in [*o.updates, *o.detail_states]])
+    # Read back as stored: a title-only update keeps the stored body, which the version holds too.
+    versioned = [*inserted.values(), *(row["item_id"] for o in changed for row in o.updates)]
+    store.save_versions(connection, new_versions(store.current_versions(connection, versioned, now)), versions_per_item)
     store.save_listings(
         connection,
         [

@@ -48,7 +48,9 @@ class Poller:
         self._pipeline = pipeline
         self._capacity = capacity
         self._on_recorded = on_recorded
-        self._recorder = Recorder(pipeline.store, health, on_recorded=self._recorded)
+        self._recorder = Recorder(
+            pipeline.store, health, versions_per_item=pipeline.config.store.versions_per_item, on_recorded=self._recorded
+        )
         self._busy: dict[str, asyncio.Task[RunReport]] = {}
         self._unrecorded: set[str] = set()  # polled, but the database was away: poll them again
         self._outage = Outage("the database", logger, "no source is polled")

@@ -1,5 +1,5 @@
-"""A store with a few items as the dashboard shows them: labelled, updated once, alerted, and a
-dead-lettered alert; and the dashboard's users. Shared by the dashboard's tests and its benchmark."""
+"""A store with a few items as the dashboard shows them: labelled, updated once (two versions),
+alerted, and a dead-lettered alert; and the dashboard's users. Shared by the dashboard's tests and its benchmark."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 from alerts import outbox
 from monitor import store
 from monitor.config import Config, load_settings
+from monitor.diff import new_versions
 from monitor.items import Classification
 from monitor.store.people import save_user
 
@@ -20,7 +21,7 @@ NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
 PASSWORDS = {"viewer": "viewer-password", "editor": "editor-password"}
 GUIDANCE = "西日本電信電話株式会社に対する行政指導"
 ITEMS = (
-    ("mic-press", GUIDANCE, "総務省は、NTT西日本に対し、通信障害を受けて行政指導を行いました。<script>alert(1)</script>",
+    ("mic-press", GUIDANCE, "総務省は、NTT西日本に対し、通信障害を受けて行政指導を行いました。期限は12月25日です。<script>alert(1)</script>",
      ("guidance_notice",)),
     ("nhk-politics", "議員の政治団体が寄付を返金", "ある議員の資金管理団体は、企業からの寄付を返金したと明らかにしました。",
      ("donation_refund",)),
@@ -36,6 +37,7 @@ FACTS = {
     }
 }
 ATTACHMENT = "別紙1 行政指導文書"  # the first item's attachment, whose file changed in its update
+FIRST_DEADLINE = "期限は12月20日です。"  # in the first item's first version; its update made it 12月25日
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -69,15 +71,26 @@ def seeded_store(url: str) -> tuple[store.Store, dict[str, int]]:
     with database.begin() as c:
         store.sync_sources(c, [(s.id, s.kind, s.url, s.enabled) for s in sources.values()], NOW)
         rows = [item_row(i, *entry[:3], NOW - timedelta(hours=i)) for i, entry in enumerate(ITEMS)]
+        attachment = {"label": ATTACHMENT, "url": "https://www.example.jp/news/0.pdf", "sha256": "a" * 64}
+        body = rows[0]["body"].replace("期限は12月25日です。", FIRST_DEADLINE)
+        rows[0] |= {"body": body, "body_raw": body, "attributes": {"attachments": [attachment]}}
         ids = store.insert_items(c, rows)
         by_title = {row["title"]: ids[row["url"]] for row in rows}
+        first = by_title[GUIDANCE]
+        for row in rows:  # each item's first version, fetched when it was first seen
+            store.save_versions(c, new_versions(store.current_versions(c, [ids[row["url"]]], row["first_seen_at"])), 20)
+        body = ITEMS[0][2]
+        store.update_items(c, [{
+            "item_id": first, "body": body, "body_raw": body, "content_fingerprint": "f0b",
+            "attributes": {"attachments": [{**attachment, "sha256": "b" * 64}]},
+        }])  # fmt: skip
+        store.save_versions(c, new_versions(store.current_versions(c, [first], NOW + timedelta(hours=1))), 20)
         store.save_classifications(
             c,
             {by_title[title]: Classification(labels, {label: 0.9 for label in labels}, {label: (body[:30],) for label in labels},
                                              FACTS.get(title, {}), "test") for _, title, body, labels in ITEMS},
             NOW, new_items=True,
         )  # fmt: skip
-        first = by_title[GUIDANCE]
         changes = [
             {"field": "body", "added": ["期限は12月25日です。"], "removed": ["期限は12月20日です。"]},
             {"field": "attachments", "changed": [ATTACHMENT]},

@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import feedparser
 import pytest
 from fastapi.testclient import TestClient
 
 from dashboard.search import companies, item_filter, terms
-from tests.dashboard_data import ATTACHMENT, GUIDANCE, NOW, PASSWORDS, config, csrf_of, dashboard_client, seeded_store, sign_in
+from tests.dashboard_data import (
+    ATTACHMENT,
+    FIRST_DEADLINE,
+    GUIDANCE,
+    NOW,
+    PASSWORDS,
+    config,
+    csrf_of,
+    dashboard_client,
+    seeded_store,
+    sign_in,
+)
 
 
 @pytest.fixture
@@ -102,6 +114,62 @@ def test_item_page_shows_facts_versions_side_by_side_deliveries_and_escapes_scra
     missing = client.get("/items/999999")
     assert missing.status_code == 404 and "見つかりません" in missing.text and "記事一覧へ戻る" in missing.text
     assert client.get("/api/items/999999").json() == {"detail": "no such item"}
+
+
+def shown_versions(page: str) -> list[tuple[str, str]]:
+    """(number, fetch time) of each version the item page lists, in its order."""
+    return re.findall(r'<li id="version-(\d+)">\s*<p>\s*<strong>第\d+版</strong> ([^<]*) 取得', page)
+
+
+@SQLITE_ONLY
+def test_item_page_lists_versions_newest_first_each_beside_the_one_before_and_each_whole(dashboard):
+    client, ids = dashboard
+    sign_in(client, "viewer")
+    item = f"/items/{ids[GUIDANCE]}"
+    page = client.get(item).text
+    assert shown_versions(page) == [("2", "2026-12-01 11:00 JST"), ("1", "2026-12-01 10:00 JST")]
+    second, first = page.split('<li id="version-1">')
+    second = second[second.index('<li id="version-2">') :]
+    # The update's event is shown with the version it recorded, and what changed once: beside that version.
+    assert '<span class="event">更新</span>' in second and '<span class="event">新着</span>' in first
+    assert re.findall(r'<td class="removed">([^<]*)</td><td class="added">([^<]*)</td>', page) == [
+        (FIRST_DEADLINE, "期限は12月25日です。"),
+    ]  # fmt: skip
+    assert "最初に取得した版です。" in first and "保存されていない版での変更" not in page
+    assert f'href="{item}/versions/1"' in first
+    whole = client.get(f"{item}/versions/1").text
+    assert FIRST_DEADLINE in whole and "12月25日" not in whole.split("<h2>本文</h2>")[1]
+    assert "<script>alert(1)</script>" not in whole and "&lt;script&gt;alert(1)&lt;/script&gt;" in whole
+    assert client.get(f"{item}/versions/3").status_code == 404
+    api = client.get(f"/api/items/{ids[GUIDANCE]}").json()["versions"]
+    assert [(v["number"], v["fetched_at"], v["fingerprint"]) for v in api] == [
+        (1, "2026-12-01T01:00:00Z", "f0"), (2, "2026-12-01T02:00:00Z", "f0b"),
+    ]  # fmt: skip
+    version = client.get(f"/api/items/{ids[GUIDANCE]}/versions/1").json()
+    assert version["title"] == GUIDANCE and FIRST_DEADLINE in version["body"] and version["from_detail"]
+    assert [(a["label"], a["sha256"]) for a in version["attachments"]] == [(ATTACHMENT, "a" * 64)]
+    assert client.get(f"/api/items/{ids[GUIDANCE]}/versions/3").json() == {"detail": "no such version"}
+
+
+def test_events_of_no_kept_version_are_shown_with_what_they_changed(database_url):
+    """An item recorded before versions were kept: its first version is the one the migration made."""
+    from monitor import store
+
+    with dashboard_client(database_url) as (client, ids):
+        item_id = ids["各地で大雪の見込み"]
+        change = {"field": "title", "before": "各地で大雪", "after": "各地で大雪の見込み"}
+        with client.app.state.settings.store.begin() as connection:
+            store.save_events(connection, [
+                {"item_id": item_id, "source_id": "nhk-society", "kind": "updated", "fingerprint": "old", "changes": [change],
+                 "created_at": NOW - timedelta(days=1)},
+            ])  # fmt: skip
+        sign_in(client, "viewer")
+        page = client.get(f"/items/{item_id}").text
+    assert shown_versions(page) == [("1", "2026-12-01 07:00 JST")]
+    assert "版の保存を始めた時点の内容です。" in page
+    earlier = page[page.index("保存されていない版での変更") :]
+    assert re.search(r"<strong>更新</strong> 2026-11-30 10:00 JST", earlier)
+    assert '<td class="removed">各地で大雪</td><td class="added">各地で大雪の見込み</td>' in earlier
 
 
 def test_an_editor_marks_a_label_wrong_and_adds_one_and_the_item_says_who_and_when(dashboard):

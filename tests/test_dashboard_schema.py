@@ -28,14 +28,14 @@ def test_every_api_operation_refuses_strangers(app):
     with TestClient(app, base_url="https://testserver") as client:
         operations = client.get("/api/openapi.json").json()["paths"]
         assert set(operations) == {
-            "/api/items", "/api/items/{item_id}", "/api/items/{item_id}/corrections", "/api/sources", "/api/categories",
-            "/feeds/category/{name}.atom", "/feeds/source/{source_id}.atom",
+            "/api/items", "/api/items/{item_id}", "/api/items/{item_id}/corrections", "/api/items/{item_id}/versions/{number}",
+            "/api/sources", "/api/categories", "/feeds/category/{name}.atom", "/feeds/source/{source_id}.atom",
         }  # fmt: skip
         for path, methods in operations.items():
             for method in methods:
                 answer = client.request(
                     method,
-                    path.format(item_id=1, name="guidance_notice", source_id="mic-press"),
+                    path.format(item_id=1, number=1, name="guidance_notice", source_id="mic-press"),
                     json={"category": "cio_survey", "present": True},
                 )
                 assert answer.status_code == 401, (method, path)

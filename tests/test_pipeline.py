@@ -10,9 +10,11 @@ import pytest
 from sqlmodel import select
 
 from monitor.config import load_settings
+from monitor.diff import version_changes
 from monitor.jpdates import utcnow
 from monitor.models import EventRow, ItemRow, OutboxRow, SourceRow
 from monitor.runtime import Runtime
+from monitor.store.versions import item_versions
 from tests.cli import NEW_ORDER, NEW_ORDER_PATH, add_release, revise_release
 from tests.conftest import PAGES, LocalSite
 
@@ -85,6 +87,8 @@ def test_first_poll_records_a_silent_baseline_without_detail_fetches(mic_runtime
     assert detail_requests(site) == []
     assert rows(runtime, EventRow) == [] and rows(runtime, OutboxRow) == []
     assert all(item.baseline for item in rows(runtime, ItemRow))
+    # Each has its first version all the same, as listed.
+    assert [len(versions_of(runtime, item.url)) for item in rows(runtime, ItemRow)] == [1, 1, 1]
 
 
 def test_backfill_alerts_what_is_listed_with_detail_pages(mic_runtime, site):
@@ -144,6 +148,42 @@ def item_at(runtime: Runtime, path: str) -> ItemRow:
 
 def events_of(runtime: Runtime, item: ItemRow) -> list[str]:
     return [event.kind for event in rows(runtime, EventRow) if event.item_id == item.id]
+
+
+def versions_of(runtime: Runtime, path: str) -> list:
+    with runtime.store.read() as connection:
+        return item_versions(connection, item_at(runtime, path).id)
+
+
+def test_a_release_revised_twice_has_three_versions_and_fetching_the_same_again_adds_none(mic_runtime, site):
+    runtime = mic_runtime
+    poll(runtime, backfill=True)
+    first = "北陸通信サービス株式会社に対する行政指導"
+    second, third = f"{first}（訂正）", f"{first}（再訂正）"
+    revise_release(site, GUIDANCE, first, second)
+    poll(runtime)
+    revise_release(site, GUIDANCE, second, third)
+    deadline = "その実施状況を令和6年{}までに報告するよう求めました。"
+    page = (site.root / GUIDANCE.lstrip("/")).read_bytes()
+    site.write(GUIDANCE, page.replace(deadline.format("3月8日").encode("cp932"), deadline.format("3月15日").encode("cp932")))
+    poll(runtime)
+    # Only the list changes: the release's page is fetched again and found as it was.
+    listed = (site.root / LIST.lstrip("/")).read_bytes()
+    site.write(LIST, listed.replace(third.encode("cp932"), f"{third}版".encode("cp932")))
+    report = poll(runtime)
+    assert report.detail_fetches == 1 and report.updated == 0
+    versions = versions_of(runtime, GUIDANCE)
+    assert [(v.number, v.title_raw, v.from_detail) for v in versions] == [(1, first, True), (2, second, True), (3, third, True)]
+    assert versions[2].fingerprint == item_at(runtime, GUIDANCE).content_fingerprint
+    # The page's body opens with its title: that line changes with it.
+    title, body = version_changes(versions[0], versions[1])
+    assert (title.field, title.before, title.after) == ("title", first, second)
+    assert (body.field, body.removed, body.added) == ("body", (first,), (second,))
+    title, body = version_changes(versions[1], versions[2])
+    assert (title.field, title.before, title.after) == ("title", second, third)
+    sentence = "総務省は、同社に対し、以下の事項を実施し、" + deadline
+    assert (body.removed, body.added) == ((second, sentence.format("3月8日")), (third, sentence.format("3月15日")))
+    assert [a["label"] for a in versions[2].attachments] == ["別紙１　行政指導文書（PDF）", "別添　事案の概要（Excel）"]
 
 
 def test_a_detail_page_that_fails_for_now_holds_only_its_item_and_the_list_etag_is_saved(mic_runtime, site):

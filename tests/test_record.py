@@ -56,7 +56,7 @@ def new_event(url: str, title: str) -> EventDraft:
 
 def record(database: store.Store, *outcomes: SourceOutcome) -> None:
     async def run() -> None:
-        recorder = Recorder(database, HealthPolicy(failures=2, empty_polls=2, channels=("ops",), names={}))
+        recorder = Recorder(database, HealthPolicy(failures=2, empty_polls=2, channels=("ops",), names={}), versions_per_item=20)
         for each in outcomes:
             recorder.add(each)
         await recorder.drain()
@@ -124,7 +124,7 @@ def test_when_the_database_is_away_the_polls_are_marked_unrecorded(tmp_path):
     recorded: list[list[RunReport]] = []
 
     async def run() -> None:
-        recorder = Recorder(database, HealthPolicy(2, 2, ("ops",), {}), on_recorded=recorded.append)
+        recorder = Recorder(database, HealthPolicy(2, 2, ("ops",), {}), versions_per_item=20, on_recorded=recorded.append)
         recorder.add(first)
         await recorder.drain()
 

@@ -177,6 +177,10 @@ class DashboardConfig(_Section):
     with_run: bool = False
 
 
+class StoreConfig(_Section):
+    versions_per_item: int = Field(20, ge=1, le=1000)
+
+
 class LoggingConfig(_Section):
     format: Literal["text", "json"] = "text"
 
@@ -326,6 +330,7 @@ class Config(_Section):
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
     dashboard: DashboardConfig = DashboardConfig()
+    store: StoreConfig = StoreConfig()
     worker: WorkerConfig = WorkerConfig()
     channels: dict[Identifier, ChannelConfig] = {}
     routes: list[RouteConfig] = []

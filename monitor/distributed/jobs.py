@@ -42,8 +42,13 @@ class Jobs:
     def __init__(self, runtime: Runtime, fetcher: Fetcher, app: App) -> None:
         self._store = runtime.store
         self._pipeline = runtime.pipeline(fetcher)
+        config = runtime.settings.config
         self._recorder = Recorder(
-            runtime.store, HealthPolicy.from_config(runtime.settings.config), max_delay=_RECORD_DELAY, on_recorded=self._recorded
+            runtime.store,
+            HealthPolicy.from_config(config),
+            versions_per_item=config.store.versions_per_item,
+            max_delay=_RECORD_DELAY,
+            on_recorded=self._recorded,
         )
         self._deliverer = runtime.deliverer()
         self._digests = Digests(runtime.store, runtime.settings)

@@ -7,6 +7,7 @@ SQL errors become StoreError in ``database``; the functions take a connection an
 - ``items``: items, listings, events and classifications, read and written in batches
 - ``reads``: what commands and digests list
 - ``source_states``: each source's state and problem, as operators read it
+- ``versions``: items' content versions as fetched, kept for the dashboard
 """
 
 from monitor.store.database import Store, insert_for, prepared
@@ -38,10 +39,12 @@ from monitor.store.sources import (
     source_rows,
     sync_sources,
 )
+from monitor.store.versions import ItemVersion, current_versions, save_versions
 
 __all__ = [
-    "ClaimedSource", "KnownItem", "Store", "save_attachments", "StoredContent", "claim_sources", "detail_failures", "detail_retries",
+    "ClaimedSource", "ItemVersion", "KnownItem", "Store", "save_attachments", "StoredContent", "claim_sources", "current_versions", "detail_failures",
+    "detail_retries",
     "events_between", "finish_failure", "finish_sources", "insert_for", "insert_items", "item_ids", "known_items",
     "list_items", "prepared", "give_back_sources", "release_sources", "save_classifications", "save_events", "save_fetch_states",
-    "save_listings", "source_row", "source_rows", "stored_content", "sync_sources", "update_items",
+    "save_listings", "save_versions", "source_row", "source_rows", "stored_content", "sync_sources", "update_items",
 ]  # fmt: skip

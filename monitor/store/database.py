@@ -72,8 +72,9 @@ class Store:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
-    def upgrade(self) -> None:
-        """Apply pending Alembic migrations (idempotent; safe when several processes start at once).
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply pending Alembic migrations, up to ``revision`` (idempotent; safe when several
+        processes start at once).
 
         A database at the head costs one query: Alembic (a third of a second of imports) loads
         only when there is something to apply."""
@@ -86,7 +87,7 @@ class Store:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
             config = _alembic_config(self.url)
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
 
     def pending_migrations(self) -> bool:
         with self.read() as connection:
