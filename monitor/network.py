@@ -29,6 +29,7 @@ import httpx
 
 from monitor.guard import AddressPolicy, IPAddress
 from monitor.proxies import Proxy
+from monitor.streams import AsyncioBackend
 
 _PROXIED_RESOLVE_SECONDS = 2.0
 
@@ -72,7 +73,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, policy: AddressPolicy) -> None:
         self._policy = policy
-        self._inner = httpcore.AnyIOBackend()
+        self._inner: httpcore.AsyncNetworkBackend = AsyncioBackend()
 
     async def connect_tcp(
         self,
@@ -109,6 +110,7 @@ class ProxyBackend(GuardedBackend):
 
     def __init__(self, proxy: Proxy) -> None:
         super().__init__(AddressPolicy())
+        self._inner = httpcore.AnyIOBackend()  # TLS to a target inside TLS to the proxy (monitor.streams)
         self._proxy = (proxy.host, proxy.port)
 
     async def connect_tcp(
