@@ -15,6 +15,7 @@ resolve to allowed addresses. The proxy remains the network's own egress control
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
 import os
@@ -27,9 +28,9 @@ import anyio
 import httpcore
 import httpx
 
+from monitor import streams
 from monitor.guard import AddressPolicy, IPAddress
 from monitor.proxies import Proxy
-from monitor.streams import AsyncioBackend
 
 _PROXIED_RESOLVE_SECONDS = 2.0
 
@@ -73,7 +74,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, policy: AddressPolicy) -> None:
         self._policy = policy
-        self._inner: httpcore.AsyncNetworkBackend = AsyncioBackend()
+        self._connect = streams.connect_tcp
 
     async def connect_tcp(
         self,
@@ -90,7 +91,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         error: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
+                return await self._connect(str(address), port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         assert error is not None
@@ -102,7 +103,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         raise AddressRefused("refused by the address guard: unix sockets are never fetched")
 
     async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+        await asyncio.sleep(seconds)
 
 
 class ProxyBackend(GuardedBackend):
@@ -110,7 +111,7 @@ class ProxyBackend(GuardedBackend):
 
     def __init__(self, proxy: Proxy) -> None:
         super().__init__(AddressPolicy())
-        self._inner = httpcore.AnyIOBackend()  # TLS to a target inside TLS to the proxy (monitor.streams)
+        self._connect = httpcore.AnyIOBackend().connect_tcp  # TLS to a target inside TLS to the proxy (monitor.streams)
         self._proxy = (proxy.host, proxy.port)
 
     async def connect_tcp(
@@ -123,7 +124,7 @@ class ProxyBackend(GuardedBackend):
     ) -> httpcore.AsyncNetworkStream:
         if (host.lower(), port) != self._proxy:
             raise AddressRefused(f"refused by the address guard: {host}:{port} is not the proxy")
-        return await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return await self._connect(host, port, timeout, local_address, socket_options)
 
 
 async def check_proxied_target(policy: AddressPolicy, host: str, port: int) -> None:

@@ -173,33 +173,20 @@ def _socket_readable(transport: asyncio.Transport) -> bool:
     return bool(poller.poll(0))
 
 
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                transport, protocol = await loop.create_connection(
-                    _Protocol, host, port, local_addr=(local_address, 0) if local_address else None
-                )
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or exc.__class__.__name__) from exc
-        for option in socket_options or ():
-            transport.get_extra_info("socket").setsockopt(*option)
-        return AsyncioStream(transport, protocol)
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not fetched")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+async def connect_tcp(
+    host: str, port: int, timeout: float | None, local_address: str | None, socket_options: Iterable[Any] | None
+) -> httpcore.AsyncNetworkStream:
+    """A connection to ``host`` (an address the guard checked), as httpcore's backends make one."""
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout):
+            transport, protocol = await loop.create_connection(
+                _Protocol, host, port, local_addr=(local_address, 0) if local_address else None
+            )
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
+    except OSError as exc:
+        raise httpcore.ConnectError(str(exc) or exc.__class__.__name__) from exc
+    for option in socket_options or ():
+        transport.get_extra_info("socket").setsockopt(*option)
+    return AsyncioStream(transport, protocol)
