@@ -4,7 +4,7 @@
 address against the ``AddressPolicy`` (a host with any refused address is refused whole), and
 connects to an address it checked, so no DNS answer can change between the check and the
 connection (no rebinding window). Every direct connection passes it: the source URL, each
-redirect hop, each detail link.
+redirect hop, each detail link. The connection itself is an asyncio stream (monitor.streams).
 
 Proxies (monitor.proxies) are the operator's choice: a proxy's pool connects to that proxy and to
 nothing else (``ProxyBackend``), and the direct pool trusts no address, the proxy's included. The
