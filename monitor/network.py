@@ -4,7 +4,7 @@
 address against the ``AddressPolicy`` (a host with any refused address is refused whole), and
 connects to an address it checked, so no DNS answer can change between the check and the
 connection (no rebinding window). Every direct connection passes it: the source URL, each
-redirect hop, each detail link.
+redirect hop, each detail link. The connection itself is an asyncio stream (monitor.streams).
 
 Proxies (monitor.proxies) are the operator's choice: a proxy's pool connects to that proxy and to
 nothing else (``ProxyBackend``), and the direct pool trusts no address, the proxy's included. The
@@ -15,6 +15,7 @@ resolve to allowed addresses. The proxy remains the network's own egress control
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
 import os
@@ -27,6 +28,7 @@ import anyio
 import httpcore
 import httpx
 
+from monitor import streams
 from monitor.guard import AddressPolicy, IPAddress
 from monitor.proxies import Proxy
 
@@ -72,7 +74,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, policy: AddressPolicy) -> None:
         self._policy = policy
-        self._inner = httpcore.AnyIOBackend()
+        self._connect = streams.connect_tcp
 
     async def connect_tcp(
         self,
@@ -89,7 +91,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         error: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
+                return await self._connect(str(address), port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         assert error is not None
@@ -101,7 +103,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         raise AddressRefused("refused by the address guard: unix sockets are never fetched")
 
     async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+        await asyncio.sleep(seconds)
 
 
 class ProxyBackend(GuardedBackend):
@@ -109,6 +111,7 @@ class ProxyBackend(GuardedBackend):
 
     def __init__(self, proxy: Proxy) -> None:
         super().__init__(AddressPolicy())
+        self._connect = httpcore.AnyIOBackend().connect_tcp  # TLS to a target inside TLS to the proxy (monitor.streams)
         self._proxy = (proxy.host, proxy.port)
 
     async def connect_tcp(
@@ -121,7 +124,7 @@ class ProxyBackend(GuardedBackend):
     ) -> httpcore.AsyncNetworkStream:
         if (host.lower(), port) != self._proxy:
             raise AddressRefused(f"refused by the address guard: {host}:{port} is not the proxy")
-        return await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return await self._connect(host, port, timeout, local_address, socket_options)
 
 
 async def check_proxied_target(policy: AddressPolicy, host: str, port: int) -> None:

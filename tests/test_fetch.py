@@ -7,6 +7,7 @@ from monitor import __version__
 from monitor.config import FetchConfig
 from monitor.errors import BodyTooLargeError, HTTPStatusError, RobotsDeniedError, TransportError
 from monitor.fetch import BodyLimit, Fetcher
+from tests.servers import start
 
 # The local test site is on loopback, which the address guard refuses unless allowed.
 LOOPBACK = {"allow": ["127.0.0.1"]}
@@ -127,3 +128,26 @@ def test_compressed_bodies_arrive_decompressed(site):
     url = site.write("/release.html", text)
     (page,) = fetch(FetchConfig(**FAST), (url, {}))
     assert page.content == text
+
+
+@pytest.fixture
+def tls_site(tmp_path, loopback_certificate):
+    cert, key = loopback_certificate
+    root = tmp_path / "tls-site"
+    root.mkdir()
+    server = start("tests.servers.site", "--root", str(root), "--cert", str(cert), "--key", str(key))
+    yield root, f"https://127.0.0.1:{server.port}"
+    server.stop()
+
+
+def test_https_is_verified_conditional_and_streams_large_bodies_whole(tls_site, loopback_certificate, monkeypatch):
+    root, origin = tls_site
+    body = bytes(range(256)) * 4096  # 1 MiB: more than a read buffers before it pauses the connection
+    (root / "big.bin").write_bytes(body)
+    with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+        fetch(FetchConfig(**FAST), (f"{origin}/big.bin", {}))
+    monkeypatch.setenv("SSL_CERT_FILE", str(loopback_certificate[0]))  # a private CA, trusted
+    first, second = fetch(FetchConfig(**FAST), (f"{origin}/big.bin", {}), (f"{origin}/big.bin", {"etag": "stale"}))
+    assert first.status == 200 and first.content == body and second.content == body
+    (again,) = fetch(FetchConfig(**FAST), (f"{origin}/big.bin", {"etag": first.etag}))
+    assert again.not_modified and again.content == b""

@@ -1,6 +1,6 @@
 """A static site on loopback with conditional GET, for end-to-end tests and benchmarks.
 
-    python -m tests.servers.site --root DIR [--host 127.0.0.1 ...] [--port 0] [--latency 0.05]
+    python -m tests.servers.site --root DIR [--host 127.0.0.1 ...] [--port 0] [--latency 0.05] [--cert C --key K]
 
 Serves DIR's files (``dir/`` → ``dir/index.html``); ETag is a hash of the bytes, Last-Modified the
 file's mtime, so rewriting a file changes the page. Content types come from ``DIR/_types.json``
@@ -8,7 +8,8 @@ file's mtime, so rewriting a file changes the page. Content types come from ``DI
 makes a path answer with an error instead. Text bodies of 1 KB or more are sent gzip-compressed
 to clients that accept it, as production servers do. ``GET /__requests__`` lists the requests served (path,
 status, host); ``DELETE /__requests__`` clears the list. Several --host values serve the same
-port on several loopback addresses (127.0.0.2 … for per-host politeness benchmarks).
+port on several loopback addresses (127.0.0.2 … for per-host politeness benchmarks). With --cert
+and --key it speaks HTTPS.
 A POST (a webhook receiver) is logged with its JSON body and Idempotency-Key and answers 200, or
 the status ``_responses.json`` gives its path.
 """
@@ -21,6 +22,7 @@ import hashlib
 import json
 import mimetypes
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -156,6 +158,8 @@ def main() -> None:
     parser.add_argument("--host", action="append", default=[])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--cert", type=Path)
+    parser.add_argument("--key", type=Path)
     arguments = parser.parse_args()
     site = Site(arguments.root, arguments.latency)
     handler = make_handler(site)
@@ -163,6 +167,11 @@ def main() -> None:
     servers = [QuietServer((hosts[0], arguments.port), handler)]
     port = servers[0].server_address[1]
     servers += [QuietServer((host, port), handler) for host in hosts[1:]]
+    if arguments.cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(arguments.cert, arguments.key)
+        for server in servers:
+            server.socket = context.wrap_socket(server.socket, server_side=True)
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
