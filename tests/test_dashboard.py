@@ -304,6 +304,20 @@ def test_behind_an_authenticating_proxy_its_header_names_the_user(tmp_path):
         assert client.get(item, follow_redirects=False).status_code == 303
 
 
+def test_the_health_route_answers_unsigned_while_the_database_answers_at_head(dashboard, tmp_path):
+    from dashboard import DashboardSettings, create_app
+    from monitor import store
+
+    client, _ids = dashboard
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.text.startswith("ok: the database answers")
+    behind = store.Store(f"sqlite:///{tmp_path / 'empty.db'}")  # never migrated
+    with TestClient(create_app(DashboardSettings(behind, config(), b"k" * 32))) as unmigrated:
+        answer = unmigrated.get("/healthz")
+    assert answer.status_code == 503 and "regwatch db upgrade" in answer.text
+    behind.dispose()
+
+
 def test_search_follows_an_items_new_text_on_both_databases(database_url):
     from monitor import store
     from monitor.store.search import find_items
