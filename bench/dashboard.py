@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from dashboard import DashboardSettings, create_app  # noqa: E402
 from monitor import store  # noqa: E402
 from monitor.items import Classification  # noqa: E402
+from monitor.text import normalize, normalize_line  # noqa: E402
 from tests.dashboard_data import NOW, config, item_row, seeded_store, sign_in  # noqa: E402
 
 ORGANIZATIONS = [
@@ -64,9 +65,9 @@ def fill(database: store.Store, count: int, sources: list[str]) -> None:
         for index in range(start + 100, min(start + BATCH, count) + 100):
             organization, action = rng.choice(ORGANIZATIONS), rng.choice(ACTIONS)
             body = "".join(rng.sample(SENTENCES, 3)) + f"{organization}{action}に関する発表（{index}）。"
-            rows.append(
-                item_row(index, rng.choice(sources), f"{organization}{action}（{index}）", body, NOW - timedelta(minutes=index))
-            )
+            # Stored normalized, as the pipeline stores them: the search normalizes its words the same way.
+            title = normalize_line(f"{organization}{action}（{index}）")
+            rows.append(item_row(index, rng.choice(sources), title, normalize(body), NOW - timedelta(minutes=index)))
             if action in CATEGORIES:
                 labels[rows[-1]["url"]] = CATEGORIES[action]
         with database.begin() as connection:
@@ -112,6 +113,7 @@ def main() -> None:
                 ("search 行政指導 (common)", {"q": "行政指導"}),
                 ("search 西日本電信電話 (alias)", {"q": "西日本電信電話"}),
                 ("search 行政指導 + category", {"q": "行政指導", "category": "guidance_notice"}),
+                ("search 行政指導 + source", {"q": "行政指導", "source": "mic-press"}),
                 ("search 再発防止策 東和精機", {"q": "再発防止策 東和精機"}),
                 ("search （99999） (rare)", {"q": "（99999）"}),
                 ("search 寄付 (2 chars, scan)", {"q": "寄付"}),

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,6 +21,7 @@ from dashboard.auth import COOKIE, LoginLimit, Session, Sessions
 from dashboard.search import companies
 from dashboard.views import template_globals
 from monitor.config import Config
+from monitor.probes import readiness
 from monitor.store import Store
 
 if TYPE_CHECKING:
@@ -79,6 +80,12 @@ def create_app(settings: DashboardSettings) -> FastAPI:
         app.include_router(module.router)
     api.document_categories(app, settings.config.category_names)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def _healthz() -> PlainTextResponse:
+        # For the container's health check: the dashboard answers, and so does its database, at head.
+        verdict = readiness(settings.store)
+        return PlainTextResponse(verdict.reason + "\n", status_code=200 if verdict.ok else 503)
 
     @app.exception_handler(NotSignedIn)
     async def _to_login(request: Request, _exc: NotSignedIn) -> Response:

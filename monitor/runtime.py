@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from monitor import store
 from monitor.classification import LoadedOnFirstUse, load_classifier
+from monitor.classification.relearn import Relearner
 from monitor.config import Settings
 from monitor.errors import StoreError
 from monitor.fetch import Fetcher
@@ -48,8 +49,15 @@ class Runtime:
     def classifier(self) -> LoadedOnFirstUse:
         """``load_classifier``'s, loaded when the first new item needs it (the model, Sudachi's
         dictionary; the sentence embeddings when an item passes a category's gate), or in the
-        background by a service (``ready``): every pipeline shares it."""
-        return LoadedOnFirstUse(lambda: self.load_classifier()[0])
+        background by a service (``ready``): every pipeline shares it. A service keeps it in step
+        with the label corrections (``relearner``)."""
+        return self.relearner.classifier
+
+    @cached_property
+    def relearner(self) -> Relearner:
+        return Relearner(
+            self.stored_corrections, lambda corrections: load_classifier(self.settings.config, corrections=corrections)
+        )
 
     @classmethod
     def reading(cls, settings: Settings) -> Runtime:
@@ -66,16 +74,20 @@ class Runtime:
     def label_corrections(self) -> list[Example]:
         """The items people relabelled in the dashboard, as training examples; none while the
         database cannot be read (the model is then the corpus's, and the next load has them)."""
+        try:
+            return self.stored_corrections()
+        except StoreError as exc:
+            logger.warning("label corrections not read (%s): the classifier is trained on the corpus alone", exc)
+            return []
+
+    def stored_corrections(self) -> list[Example]:
+        """``label_corrections``, raising StoreError while the database cannot be read."""
         from monitor.classification.model import Example
         from monitor.store.people import corrected_items, corrected_labels
         from monitor.text import normalize, normalize_line
 
-        try:
-            with self.store.read() as connection:
-                items = corrected_items(connection)
-        except StoreError as exc:
-            logger.warning("label corrections not read (%s): the classifier is trained on the corpus alone", exc)
-            return []
+        with self.store.read() as connection:
+            items = corrected_items(connection)
         return [
             Example(
                 Document(normalize_line(item["title"]), normalize(item["body"]), item["published"], item["url"], item["source"]),

@@ -138,6 +138,12 @@ class Service:
             next_run_time=datetime.now(JST),
         )
         self.add_digest_jobs(scheduler)
+        # Label corrections made in the dashboard are learnt while the service runs (in a thread).
+        relearner = self._runtime.relearner
+        scheduler.add_job(
+            asyncio.to_thread, "interval", args=(relearner.check,), seconds=self._config.service.tick,
+            id="relearn", max_instances=1, coalesce=True,
+        )  # fmt: skip
         scheduler.start()
         logger.info("regwatch running: %d sources, tick every %gs", len(self._runtime.sources), self._config.service.tick)
         try:

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dashboard.search import companies, item_filter, terms
+from monitor.items import Classification
 from tests.dashboard_data import (
     ATTACHMENT,
     FIRST_DEADLINE,
@@ -370,6 +371,20 @@ def test_behind_an_authenticating_proxy_its_header_names_the_user(tmp_path):
         assert client.get(item, follow_redirects=False).status_code == 303
 
 
+def test_the_health_route_answers_unsigned_while_the_database_answers_at_head(dashboard, tmp_path):
+    from dashboard import DashboardSettings, create_app
+    from monitor import store
+
+    client, _ids = dashboard
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.text.startswith("ok: the database answers")
+    behind = store.Store(f"sqlite:///{tmp_path / 'empty.db'}")  # never migrated
+    with TestClient(create_app(DashboardSettings(behind, config(), b"k" * 32))) as unmigrated:
+        answer = unmigrated.get("/healthz")
+    assert answer.status_code == 503 and "regwatch db upgrade" in answer.text
+    behind.dispose()
+
+
 def test_search_follows_an_items_new_text_on_both_databases(database_url):
     from monitor import store
     from monitor.store.search import find_items
@@ -386,4 +401,38 @@ def test_search_follows_an_items_new_text_on_both_databases(database_url):
     with database.read() as connection:
         renamed = [item["id"] for item in find_items(connection, item_filter("業務改善命令", "", "", None, None))[0]]
     assert found == list(added.values()) and renamed == [ids[GUIDANCE]]  # the old text no longer matches
+    database.dispose()
+
+
+def test_search_pages_rank_ties_newest_first_and_a_category_keeps_the_order_on_both_databases(database_url):
+    from monitor import store
+    from monitor.store.search import find_items
+    from tests.dashboard_data import item_row
+
+    database, _ids = seeded_store(database_url)
+    # Same text, so the same rank: eight ties, every third labelled; and the best match, the oldest.
+    tied = [item_row(60 + n, "mic-press", "答申を受けました", "電波監理審議会から答申を受けました。", NOW - timedelta(days=n))
+            for n in range(8)]  # fmt: skip
+    best = item_row(70, "mic-news", "電波監理審議会", "電波監理審議会", NOW - timedelta(days=30))
+    with database.begin() as connection:
+        added = store.insert_items(connection, [best, *reversed(tied)])  # stored oldest first, as they come
+        labelled = {added[row["url"]] for row in tied[::3]}
+        store.save_classifications(
+            connection, {i: Classification(("guidance_notice",), {"guidance_notice": 0.9}, {}, {}, "t") for i in labelled}, NOW
+        )
+    newest_first = [added[row["url"]] for row in tied]
+
+    def pages(category: str, size: int) -> list[int]:
+        wanted, found, more = item_filter("電波監理審議会", category, "", None, None), [], True
+        with database.read() as connection:
+            while more:
+                items, more = find_items(connection, wanted, offset=len(found), limit=size)
+                found += [item["id"] for item in items]
+        return found
+
+    everything = pages("", 100)
+    assert everything == [added[best["url"]], *newest_first]
+    for size in (1, 2, 3):  # pages that end inside the ties
+        assert pages("", size) == everything
+        assert pages("guidance_notice", size) == [i for i in newest_first if i in labelled]
     database.dispose()

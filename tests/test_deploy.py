@@ -81,12 +81,13 @@ def _regwatch_services(services: dict) -> dict[str, dict]:
 def test_regwatch_runs_read_only_with_a_tmpfs_and_the_data_volume_the_image_declares():
     document = compose()
     services = _regwatch_services(document["services"])
-    assert set(services) == {"migrate", "regwatch", "worker"}
+    assert set(services) == {"migrate", "regwatch", "worker", "dashboard"}
     declared = volumes(stages()[-1])
     assert declared == ["/data"]
     for name, service in services.items():
         assert service["read_only"] is True, name
         assert "/tmp" in service["tmpfs"], name
+        assert service["cap_drop"] == ["ALL"] and "no-new-privileges:true" in service["security_opt"], name
         mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in service["volumes"]}
         # A named volume (not a path): the same one across `down` and `up`, no anonymous volume orphaned.
         assert mounts["/data"] in document["volumes"], name
@@ -111,6 +112,13 @@ def test_every_service_has_a_health_check_or_is_one_shot_and_restarts_and_logs_w
     # The health check and Prometheus reach the endpoint only if it listens beyond the container's loopback.
     metrics = load_settings(DEPLOY / "regwatch.toml", env={}).config.metrics
     assert metrics.host == "0.0.0.0" and any(port.endswith(f":{metrics.port}") for port in services["regwatch"]["ports"])
+    # The dashboard starts with the stack, on the host's loopback only, bound beyond the container's.
+    dashboard, options = services["dashboard"], load_settings(DEPLOY / "regwatch.toml", env={}).config.dashboard
+    assert dashboard["command"] == ["serve"] and "profiles" not in dashboard
+    assert options.host == "0.0.0.0" and [port.split(":", 1)[0] for port in dashboard["ports"]] == ["127.0.0.1"]
+    assert all(port.endswith(f":{options.port}") for port in dashboard["ports"])
+    assert dashboard["healthcheck"]["test"] == ["CMD", "regwatch", "health", "--dashboard"]
+    assert dashboard["restart"] == "unless-stopped" and dashboard["depends_on"] == services["regwatch"]["depends_on"]
     assert services["worker"]["profiles"] == ["distributed"] and services["worker"]["command"] == ["worker"]
     assert services["worker"]["healthcheck"]["test"] == ["CMD", "regwatch", "health", "--worker"]
     assert (

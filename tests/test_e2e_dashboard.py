@@ -35,17 +35,19 @@ def test_an_editor_added_on_the_command_line_corrects_a_label_and_the_export_sho
     url = f"sqlite:///{tmp_path / 'regwatch.db'}"
     database, ids = seeded_store(url)
     database.dispose()
-    cli = Cli.configured(tmp_path, url, "[metrics]\nport = 0\n\n[dashboard]\nsecure_cookies = false\n")
+    port = free_port()
+    cli = Cli.configured(tmp_path, url, f"[metrics]\nport = 0\n\n[dashboard]\nsecure_cookies = false\nport = {port}\n")
     added = subprocess.run(
         [*regwatch_command(), "users", "add", "chief", "--role", "editor", "--password-stdin"],
         cwd=tmp_path, env=cli.env, input="a long password\n", capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert added.returncode == 0 and "user chief (editor) saved" in added.stdout, added.stderr
-    port = free_port()
-    server = Regwatch(cli, "serve", "serve", "--port", str(port))
+    server = Regwatch(cli, "serve", "serve")
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/login", server)
+        # The compose stack's health check of the dashboard: it answers, and its database at head.
+        assert cli("health", "--dashboard").stdout.startswith("/healthz: 200 ok: the database answers")
         with httpx.Client(base_url=base) as browser:
             token = sign_in(browser, "chief", "a long password")  # a login issues a new token
             item = f"/items/{ids[GUIDANCE]}"
@@ -54,6 +56,7 @@ def test_an_editor_added_on_the_command_line_corrects_a_label_and_the_export_sho
     finally:
         # uvicorn shuts down, then lets the signal end the process as it would have without it.
         assert server.stop() in (0, -signal.SIGTERM) and "Traceback" not in server.output(), server.output()
+    assert "does not answer" in cli("health", "--dashboard", expect=1).stderr
     [line] = cli("labels", "export").stdout.splitlines()
     exported = json.loads(line)
     assert exported["title"] == GUIDANCE and exported["labels"] == [] and exported["predicted"] == ["guidance_notice"]

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.browser import ARTIFACTS
@@ -105,8 +106,8 @@ def test_the_image_runs_read_only_in_the_compose_stack_and_alerts_once(
         gateway = docker("network", "inspect", "--format", "{{(index .IPAM.Config 0).Gateway}}", network).strip()
         # The containers reach the loopback servers through forwarders on the network's gateway.
         site_port, slack_port = (_forward(cleanup, gateway, server) for server in (site.server, slack_server))
-        metrics_port = free_port()
-        project = _project(tmp_path / "deploy", network, gateway, site_port, slack_port, metrics_port)
+        metrics_port, dashboard_port = free_port(), free_port()
+        project = _project(tmp_path / "deploy", network, gateway, site_port, slack_port, metrics_port, dashboard_port)
         stack = _Compose(docker, project, network)
         cleanup.callback(lambda: steps.timed("down", stack.down))
 
@@ -124,6 +125,11 @@ def test_the_image_runs_read_only_in_the_compose_stack_and_alerts_once(
         assert total(samples, "regwatch_polls_total", outcome="ok", source="mic-press") >= 3
         assert total(samples, "regwatch_deliveries_total", channel="default", outcome="sent") == 1
         assert docker("inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", stack.container("regwatch")).strip() == "true"
+        # The dashboard service: healthy, and its login page on the host's loopback where compose publishes it.
+        wait_for(lambda: stack.health("dashboard") in ("healthy", "unhealthy", "exited"), "the dashboard's health check", 60)
+        assert stack.health("dashboard") == "healthy", stack("logs", "--no-color", "dashboard").stdout[-3000:]
+        login = httpx.get(f"http://127.0.0.1:{dashboard_port}/login", timeout=10)
+        assert login.status_code == 200 and 'name="password"' in login.text
         written = stack.exec("touch", "/opt/regwatch/written")
         assert written.returncode != 0 and "Read-only file system" in written.stderr
 
@@ -158,13 +164,13 @@ class _Compose:
     def up_until_healthy(self) -> None:
         started = self("up", "-d", "--no-build")
         assert started.returncode == 0, started.stdout + started.stderr
-        wait_for(lambda: self._health("regwatch") in ("healthy", "unhealthy", "exited"), "regwatch's health check", 180)
-        assert self._health("regwatch") == "healthy", self("logs", "--no-color").stdout[-6000:]
-        assert self._health("postgres") == "healthy"
+        wait_for(lambda: self.health("regwatch") in ("healthy", "unhealthy", "exited"), "regwatch's health check", 180)
+        assert self.health("regwatch") == "healthy", self("logs", "--no-color").stdout[-6000:]
+        assert self.health("postgres") == "healthy"
         migrate = self.docker("inspect", "--format", "{{.State.ExitCode}}", self.container("migrate")).strip()
         assert migrate == "0", self("logs", "--no-color", "migrate").stdout
 
-    def _health(self, service: str) -> str:
+    def health(self, service: str) -> str:
         container = self.container(service)
         if not container:
             return "none"
@@ -179,7 +185,9 @@ class _Compose:
         assert stopped.returncode == 0, stopped.stderr
 
 
-def _project(directory: Path, network: str, gateway: str, site_port: int, slack_port: int, metrics_port: int) -> Path:
+def _project(
+    directory: Path, network: str, gateway: str, site_port: int, slack_port: int, metrics_port: int, dashboard_port: int
+) -> Path:
     """deploy/docker-compose.yml as it is, beside a config for the loopback servers, a .env, and an
     override: the local images, the test's network, and health checks every 2 s instead of 30 s."""
     directory.mkdir()
@@ -191,12 +199,14 @@ def _project(directory: Path, network: str, gateway: str, site_port: int, slack_
             "fetch": {"allow": f'["{gateway}"]'},
             # As deploy/regwatch.toml has them (local_settings turns them off for tests outside containers).
             "metrics": {"host": '"0.0.0.0"', "port": "9464", "worker_port": "9465"},
+            "dashboard": {"host": '"0.0.0.0"'},
         },
     )
     (directory / "regwatch.toml").write_text(settings + mic_press_source(f"http://{gateway}:{site_port}"), encoding="utf-8")
     (directory / ".env").write_text(
         f"POSTGRES_PASSWORD='{PASSWORD}'\nSLACK_BOT_TOKEN=xoxb-test\nREGWATCH_TAG=stack-test\n"
-        f"POSTGRES_IMAGE=regwatch-postgres:stack-test\nREGWATCH_METRICS_PORT={metrics_port}\n",
+        f"POSTGRES_IMAGE=regwatch-postgres:stack-test\nREGWATCH_METRICS_PORT={metrics_port}\n"
+        f"REGWATCH_DASHBOARD_PORT={dashboard_port}\n",
         encoding="utf-8",
     )
     (directory / "stack-test.yml").write_text(
@@ -206,6 +216,9 @@ services:
     healthcheck:
       interval: 2s
       start_period: 60s
+  dashboard:
+    healthcheck:
+      interval: 2s
 networks:
   default:
     external: true

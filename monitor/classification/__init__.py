@@ -75,6 +75,16 @@ class LoadedOnFirstUse:
         threading.Thread(target=load, name="classifier-preload", daemon=True).start()
 
     @property
+    def is_loaded(self) -> bool:
+        return self._loaded is not None
+
+    def swap(self, classifier: Classifier) -> None:
+        """Classify with ``classifier`` from now on; a classification under way finishes with the old one."""
+        with self._lock:
+            self._loaded = classifier
+            gc.freeze()  # as for the first model
+
+    @property
     def name(self) -> str:
         return self.loaded.name
 

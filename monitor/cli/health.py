@@ -1,7 +1,8 @@
-"""``regwatch health [--ready] [--worker]``: ask the running service's endpoint (``[metrics]`` host
-and port, or worker_port for a ``regwatch worker``) whether it is live (/healthz) or ready
-(/readyz); exit 0 or 1. Docker's HEALTHCHECK calls it, so
-the image needs no curl. Plain http.client: no proxy from the environment applies to loopback."""
+"""``regwatch health [--ready] [--worker | --dashboard]``: ask the running service's endpoint
+(``[metrics]`` host and port, or worker_port for a ``regwatch worker``) whether it is live
+(/healthz) or ready (/readyz), or the dashboard (``[dashboard]`` host and port) whether it and its
+database answer; exit 0 or 1. Docker's HEALTHCHECK calls it, so the image needs no curl. Plain
+http.client: no proxy from the environment applies to loopback."""
 
 from __future__ import annotations
 
@@ -18,19 +19,24 @@ _ANY = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
 @main.command("health")
 @click.option("--ready", is_flag=True, help="Ask /readyz (database answers, migrations at head) instead of /healthz.")
 @click.option("--worker", is_flag=True, help="Ask the `regwatch worker` on [metrics] worker_port instead of the service.")
+@click.option("--dashboard", is_flag=True, help="Ask `regwatch serve` on [dashboard] port whether it and its database answer.")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for the answer.")
 @pass_context
-def health(context: Context, ready: bool, worker: bool, timeout: float) -> None:
+def health(context: Context, ready: bool, worker: bool, dashboard: bool, timeout: float) -> None:
     """Exit 0 when the running service is live (the scheduler ticks; a worker's heartbeat with
-    --worker), or ready with --ready; else 1."""
+    --worker), or ready with --ready, or the dashboard and its database answer with --dashboard; else 1."""
     import http.client
 
-    metrics = context.settings().config.metrics
-    key, port = ("worker_port", metrics.worker_port) if worker else ("port", metrics.port)
-    if port == 0:
-        raise CliError(f"the health endpoint is off ([metrics] {key} = 0)")
-    host = _ANY.get(metrics.host, metrics.host)
-    path = "/readyz" if ready else "/healthz"
+    config = context.settings().config
+    if dashboard:
+        host, port = config.dashboard.host, config.dashboard.port
+    else:
+        key, port = ("worker_port", config.metrics.worker_port) if worker else ("port", config.metrics.port)
+        if port == 0:
+            raise CliError(f"the health endpoint is off ([metrics] {key} = 0)")
+        host = config.metrics.host
+    host = _ANY.get(host, host)
+    path = "/readyz" if ready and not dashboard else "/healthz"
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.request("GET", path)

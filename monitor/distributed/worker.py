@@ -46,6 +46,13 @@ async def _beat(every: float) -> None:
         await asyncio.sleep(every)
 
 
+async def _relearn(runtime: Runtime, every: float) -> None:
+    """The label corrections made in the dashboard learnt while the worker runs, as the service does."""
+    while True:
+        await asyncio.sleep(every)
+        await asyncio.to_thread(runtime.relearner.check)
+
+
 async def _work(runtime: Runtime, queue_conninfo: str) -> None:
     config = runtime.settings.config
     await asyncio.to_thread(create_queue_schema, runtime.store)
@@ -56,6 +63,7 @@ async def _work(runtime: Runtime, queue_conninfo: str) -> None:
     app = queue_app(queue_conninfo, connections=min(concurrency, 8) + 2)
     name = f"{socket.gethostname()}:{os.getpid()}"
     beating = asyncio.create_task(_beat(config.worker.heartbeat), name="heartbeat")
+    relearning = asyncio.create_task(_relearn(runtime, config.service.tick), name="relearn")
     async with app.open_async():
         jobs = Jobs(runtime, fetcher, app)
         working = asyncio.create_task(
@@ -89,4 +97,5 @@ async def _work(runtime: Runtime, queue_conninfo: str) -> None:
             await jobs.drain()
             await fetcher.aclose()
             beating.cancel()
+            relearning.cancel()
             logger.info("stopped")

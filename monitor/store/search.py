@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, column, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Connection, Subquery, column, func, literal_column, or_, select, table
 
 from monitor.store.database import CLASSIFICATION, EVENT, ITEM, ITEM_LABEL
 
@@ -42,31 +42,21 @@ _LISTED = (
 def find_items(
     connection: Connection, wanted: ItemFilter, *, offset: int = 0, limit: int = 50
 ) -> tuple[list[dict[str, Any]], bool]:
-    """One page of items, best match first for a text query and newest first otherwise; and
-    whether more follow."""
-    joined = ITEM.outerjoin(CLASSIFICATION, CLASSIFICATION.c.item_id == ITEM.c.id)
-    query = select(*_LISTED)
+    """One page of items, best match first for a text query (equal matches newest first) and newest
+    first otherwise; and whether more follow."""
+    query = select(*_LISTED).select_from(ITEM.outerjoin(CLASSIFICATION, CLASSIFICATION.c.item_id == ITEM.c.id))
     order: list[Any] = []
     long_terms = [term for term in wanted.text if all(len(alternative) >= _TRIGRAM for alternative in term)]
-    conditions = _conditions(wanted)
+    short_terms = [term for term in wanted.text if term not in long_terms]
     if long_terms and connection.dialect.name == "sqlite":
-        matching = select(_FTS.c.rowid, _FTS.c.rank).where(literal_column("item_search").op("MATCH")(_fts_query(long_terms)))
-        if len(long_terms) == len(wanted.text) and not conditions:
-            # Nothing else filters: FTS5 picks the best pages itself, without joining every match first.
-            matching = matching.order_by(_FTS.c.rank).limit(offset + limit + 1)
-        hits = matching.subquery("hits")
-        joined = joined.join(hits, hits.c.rowid == ITEM.c.id)
+        hits = _ranked_hits(wanted, long_terms, short_terms)
+        query = query.join(hits, hits.c.id == ITEM.c.id).where(hits.c.place <= offset + limit + 1)
         order.append(hits.c.rank)
-    elif long_terms:
+    else:
+        query = query.where(*_label_conditions(wanted, ITEM.c.id), *_item_conditions(wanted, short_terms))
+    if long_terms and connection.dialect.name != "sqlite":
         query = query.where(*(or_(*(_PG_TEXT.ilike(_like(a), escape="\\") for a in term)) for term in long_terms))
-        first = long_terms[0]
-        order.append(or_(*(ITEM.c.title.ilike(_like(a), escape="\\") for a in first)).desc())
-    for term in wanted.text:
-        if term not in long_terms:
-            query = query.where(
-                or_(*(or_(ITEM.c.title.contains(a, autoescape=True), ITEM.c.body.contains(a, autoescape=True)) for a in term))
-            )
-    query = query.select_from(joined).where(*conditions)
+        order.append(or_(*(ITEM.c.title.ilike(_like(a), escape="\\") for a in long_terms[0])).desc())
     rows = connection.execute(
         query.order_by(*order, ITEM.c.first_seen_at.desc(), ITEM.c.id.desc()).offset(offset).limit(limit + 1)
     ).all()
@@ -74,12 +64,38 @@ def find_items(
     return items, len(rows) > limit
 
 
-def _conditions(wanted: ItemFilter) -> list[Any]:
-    conditions: list[Any] = []
-    if wanted.category:
-        # EXISTS, not IN: the newest items are read in index order until a page is full.
-        labelled = select(ITEM_LABEL.c.item_id).where(ITEM_LABEL.c.item_id == ITEM.c.id, ITEM_LABEL.c.category == wanted.category)
-        conditions.append(labelled.exists())
+def _ranked_hits(wanted: ItemFilter, long_terms: Sequence[Term], short_terms: Sequence[Term]) -> Subquery:
+    """The FTS matches that pass every filter, each with its bm25 rank and its place in rank order
+    (ties share a place). The page's rows all have a place no greater than offset + limit + 1, so
+    only those are joined to their items: reading every match's item row was most of the time."""
+    # ``rowid + 0``: a bare rowid lets SQLite drive the join from the other side and run the full
+    # text query once per row it probes, which takes seconds. ``rank + 0`` keeps FTS5 from
+    # sorting by rank itself, slower than the window's sort.
+    match_id = _FTS.c.rowid + 0
+    ranked = select(match_id.label("id"), _FTS.c.rank, func.rank().over(order_by=_FTS.c.rank + 0).label("place")).where(
+        literal_column("item_search").op("MATCH")(_fts_query(long_terms)), *_label_conditions(wanted, match_id)
+    )
+    item_conditions = _item_conditions(wanted, short_terms)
+    if item_conditions:
+        ranked = ranked.join_from(_FTS, ITEM, ITEM.c.id == match_id).where(*item_conditions)
+    return ranked.subquery("hits")
+
+
+def _label_conditions(wanted: ItemFilter, item_id: ColumnElement[Any]) -> list[Any]:
+    if not wanted.category:
+        return []
+    # EXISTS, not IN: the newest items are read in index order until a page is full, and SQLite
+    # would run the text query once per labelled item to test an FTS rowid IN them (a minute).
+    labelled = select(ITEM_LABEL.c.item_id).where(ITEM_LABEL.c.item_id == item_id, ITEM_LABEL.c.category == wanted.category)
+    return [labelled.exists()]
+
+
+def _item_conditions(wanted: ItemFilter, short_terms: Sequence[Term]) -> list[Any]:
+    """The filters on an item's own columns; a term shorter than a trigram as a substring."""
+    conditions: list[Any] = [
+        or_(*(or_(ITEM.c.title.contains(a, autoescape=True), ITEM.c.body.contains(a, autoescape=True)) for a in term))
+        for term in short_terms
+    ]
     if wanted.source_id:
         conditions.append(ITEM.c.source_id == wanted.source_id)
     if wanted.since is not None:

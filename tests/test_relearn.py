@@ -1,0 +1,103 @@
+"""A running service learns the label corrections made in the dashboard without a restart: the
+model in use goes on classifying while one that has learnt them trains, then takes over, and is
+kept in the cache for the next start."""
+
+from __future__ import annotations
+
+import time
+
+from monitor.classification.model import Example
+from monitor.classification.relearn import Relearner
+from monitor.errors import StoreError
+from monitor.items import Classification, Document
+from tests.dashboard_data import NOW, config, item_row, seeded_store
+
+KIND = "{}の訓練で行政指導の手順を確認する説明会を開催"  # past guidance_notice's gate, which the corpus says it is not
+COMPANIES = ("東和精機", "北陸通信サービス", "丸高建設", "みらい電機", "関西送配電", "楽天モバイル", "青葉工業", "北星運輸")
+NEXT = Document(KIND.format("南海化学"), "")
+
+
+def test_a_correction_made_while_the_service_runs_labels_the_next_item_of_its_kind(tmp_path):
+    from monitor.classification import _model_file_name, category_specs
+    from monitor.classification.model import cache_dir
+    from monitor.config import Settings
+    from monitor.runtime import Runtime
+    from monitor.store.people import add_correction
+
+    url = f"sqlite:///{tmp_path / 'regwatch.db'}"
+    database, _ids = seeded_store(url)
+    runtime = Runtime.open(Settings(config(), None, url, None))
+    try:
+        assert "guidance_notice" not in runtime.classifier.classify(NEXT).labels
+        assert runtime.relearner.check() is False  # nothing corrected since the model loaded
+        rows = [item_row(80 + n, "mic-press", KIND.format(company), "", NOW) for n, company in enumerate(COMPANIES)]
+        with database.begin() as connection:
+            for item_id in store_items(connection, rows):
+                add_correction(connection, item_id, "guidance_notice", True, "editor", NOW)
+        assert runtime.relearner.check() is True
+        # Training (seconds): the model in use answers meanwhile, at once, as before.
+        started = time.monotonic()
+        assert "guidance_notice" not in runtime.classifier.classify(NEXT).labels
+        assert time.monotonic() - started < 1.0 and runtime.relearner.check() is False  # one training at a time
+        runtime.relearner.wait(300)
+        assert "guidance_notice" in runtime.classifier.classify(NEXT).labels
+        assert runtime.relearner.check() is False
+        learnt = runtime.stored_corrections()
+        assert (cache_dir() / _model_file_name(category_specs(config()), {}, learnt)).exists()  # the next start loads it
+    finally:
+        runtime.close()
+        database.dispose()
+
+
+def store_items(connection, rows) -> list[int]:  # type: ignore[no-untyped-def]
+    from monitor import store
+
+    return list(store.insert_items(connection, rows).values())
+
+
+class _Model:
+    def __init__(self, learnt: int) -> None:
+        self.name = f"learnt {learnt}"
+
+    def classify(self, document: Document) -> Classification:
+        return Classification((), {}, {}, {}, self.name)
+
+    def classify_many(self, documents):  # type: ignore[no-untyped-def]
+        return [self.classify(document) for document in documents]
+
+
+def test_while_the_database_is_away_nothing_is_relearnt_and_what_could_not_be_read_is_learnt_later():
+    stored: list[Example] = [Example(Document("誤り", ""), frozenset({"guidance_notice"}), "item-1")]
+    away = True
+
+    def corrections() -> list[Example]:
+        if away:
+            raise StoreError("the database does not answer")
+        return stored
+
+    def train(learnt):  # type: ignore[no-untyped-def]
+        return _Model(len(learnt))
+
+    relearner = Relearner(corrections, train)
+    assert relearner.classifier.name == "learnt 0"  # the corpus alone while the corrections cannot be read
+    assert relearner.check() is False  # still away: no training on nothing
+    away = False
+    assert relearner.check() is True
+    relearner.wait(10)
+    assert relearner.classifier.name == "learnt 1" and relearner.check() is False
+
+
+def test_a_training_that_fails_keeps_the_model_in_use_and_is_not_retried_for_the_same_corrections():
+    stored: list[Example] = []
+
+    def train(learnt):  # type: ignore[no-untyped-def]
+        if learnt:
+            raise ValueError("no")
+        return _Model(0)
+
+    relearner = Relearner(lambda: list(stored), train)
+    assert relearner.classifier.name == "learnt 0"
+    stored.append(Example(Document("誤り", ""), frozenset(), "item-1"))
+    assert relearner.check() is True
+    relearner.wait(10)
+    assert relearner.classifier.name == "learnt 0" and relearner.check() is False
