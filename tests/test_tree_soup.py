@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.filter import ElementFilter
 
-from scrapers.mic import PressList, TemplatePage
+from scrapers.mic import PressList
 from scrapers.nhk import NhkArticle
 from scrapers.soup import without_xml_declaration
 from scrapers.tree_soup import Keep, tree_soup
@@ -21,7 +21,7 @@ SAVED_PAGES = sorted(PAGES.rglob("*.html")) + sorted((SHARED / "fixtures/real").
 KEEPS = [
     None,  # the whole page
     PressList.keep,
-    TemplatePage.keep,
+    ("div#contentsWrapper", "div.contentsBody", "table"),  # parts inside parts
     NhkArticle.keep,
     ("ul.p-newsList",),  # the gov-online preset
     ("a[href]", "p", "[id*=a]", ".title", "span"),  # nested and overlapping parts
