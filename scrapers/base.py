@@ -110,7 +110,7 @@ def get_detail_parser(kind: str) -> DetailParser:
 class HtmlList(Generic[OptionsT]):
     """A list scraper of HTML pages. Subclass it, set ``kind``, write ``items`` and ``@register`` it.
 
-    ``keep`` names the parts of the page to parse (see scrapers.soup.Keep; empty: the whole page);
+    ``keep`` names the parts of the page to parse (see scrapers.tree_soup.Keep; empty: the whole page);
     ``self.options`` holds the source's validated ``options`` (an instance of ``Options``).
     """
 

@@ -20,7 +20,7 @@ from monitor.jpdates import jst_date_start, parse_jp_date
 from monitor.text import normalize, normalize_line
 from monitor.urls import absolute_url
 from scrapers.base import HtmlDetail, HtmlList, NoOptions, register
-from scrapers.soup import block_text, child_tags, first_match, inline_text, parse_html, select, tags
+from scrapers.soup import block_text, child_tags, inline_text, parse_html, select, select_one, tags
 
 _ATTACHMENT = re.compile(r"\.(pdf|xlsx?|xlsm|docx?|csv|zip|pptx?)$", re.I)
 _TITLE_SEPARATORS = re.compile(r"[｜|]")
@@ -51,12 +51,19 @@ def press_list_pages(url: str, options: PressListOptions, today: date) -> list[s
     return pages
 
 
-# The template's content and its fallbacks; <title> names the release.
-_TEMPLATE = ("title", "div.contentsBody", "div#contentsWrapper")
+# The template's content; <title> names the release. The wrapper around the content also holds
+# the site's menus, so it is read only from pages without div.contentsBody.
+_TEMPLATE = ("title", "div.contentsBody")
 
 
-def _content_root(soup: BeautifulSoup) -> Tag | None:
-    return first_match(soup, "div.contentsBody", "#contentsWrapper")
+def _content(soup: BeautifulSoup, page: Page) -> tuple[BeautifulSoup, Tag]:
+    """The soup and the content in it: div.contentsBody; on a page without one (rare, so parsed a
+    second time, whole) div#contentsWrapper, else the body."""
+    root = select_one(soup, "div.contentsBody")
+    if root is not None:
+        return soup, root
+    whole = parse_html(page)
+    return whole, select_one(whole, "div#contentsWrapper") or whole.body or whole
 
 
 @register
@@ -65,12 +72,12 @@ class PressList(HtmlList[PressListOptions]):
 
     kind = "mic_press_list"
     Options = PressListOptions
-    keep = (*_TEMPLATE, "table")  # a table outside the template still lists releases
+    keep = _TEMPLATE
     default_detail = "mic_page"
     page_urls = staticmethod(press_list_pages)
 
     def items(self, soup: BeautifulSoup, page: Page) -> list[RawItem]:
-        root = _content_root(soup) or soup
+        soup, root = _content(soup, page)
         items: list[RawItem] = []
         current_date: date | None = None
         for row in tags(root, "tr"):
@@ -105,10 +112,7 @@ class TemplatePage(HtmlDetail):
     keep = _TEMPLATE
 
     def article(self, soup: BeautifulSoup, page: Page) -> Article:
-        root = _content_root(soup)
-        if root is None:  # not the template: the whole page is read (rare, so parsed a second time)
-            soup = parse_html(page)
-            root = soup.body or soup
+        soup, root = _content(soup, page)
         body = block_text(root)
         if not body:
             raise ParseError(f"{page.url}: the page has no text in div.contentsBody")

@@ -1,17 +1,17 @@
 """Parsing HTML into BeautifulSoup (on the lxml parser) and reading text out of it.
 
-A changed page is parsed once, and only the parts its scraper reads: ``Keep`` lists those parts
-as simple selectors, and the parser builds no Python object for anything else (menus, footers,
-inline scripts), which is most of a ministry page. Measured in docs/parsing.md.
+A changed page is parsed once, and only the parts its scraper reads become Python objects:
+``Keep`` lists those parts as simple selectors; lxml parses the whole page in C, and
+scrapers.tree_soup builds the soup from the kept parts of its tree alone (menus, footers and inline
+scripts are most of a ministry page). Measured in docs/parsing.md.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
 
 import soupsieve
 from bs4 import (
@@ -25,12 +25,12 @@ from bs4 import (
     Tag,
     XMLParsedAsHTMLWarning,
 )
-from bs4.builder import LXMLTreeBuilder
 from bs4.exceptions import ParserRejectedMarkup
 from lxml import etree
 
 from monitor.errors import ParseError
 from monitor.items import Page
+from scrapers.tree_soup import Keep, tree_soup
 
 # bs4's advice to a person at a prompt; a server's answer is parsed as what the source says it is,
 # and a page that is not what it should be shows up as no items or a ParseError, not a warning.
@@ -47,90 +47,6 @@ _BLOCK_TAGS = frozenset(
 )
 _STRUCTURE_TAGS = _BLOCK_TAGS | _SKIPPED_TAGS
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
-_SIMPLE_SELECTOR = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?P<parts>(?:[.#][\w-]+|\[[\w-]+(?:\*?=[^\]]+)?\])*)")
-_PART = re.compile(r"([.#])([\w-]+)|\[([\w-]+)(?:(\*?=)([^\]]+))?\]")
-
-
-class Keep:
-    """The elements to parse: ``Keep("title", "div.contentsBody", "script[type=application/ld+json]")``.
-
-    Each entry is one simple selector (a tag, ``.class``, ``#id``, ``[attr]``, ``[attr=value]``,
-    ``[attr*=value]``, combined, no combinators). A kept element is parsed whole, with all its
-    descendants; what matches no entry and lies in no kept element is skipped by the parser.
-    """
-
-    def __init__(self, *selectors: str) -> None:
-        self._rules = [_simple_rule(selector) for selector in selectors]
-
-    def matches(self, name: str, attrs: dict[str, str]) -> bool:
-        return any(rule(name, attrs) for rule in self._rules)
-
-
-class _KeptPartsBuilder(LXMLTreeBuilder):
-    """The lxml tree builder, with the parser's events outside every kept part dropped before bs4
-    handles them: a skipped tag then costs a dict lookup, not a bs4 tag event (a ministry page is
-    mostly menus and footers). Events are balanced (lxml closes what the page leaves open), so a
-    stack of flags pairs each end with its start."""
-
-    def __init__(self, keep: Keep) -> None:
-        super().__init__()
-        self._keep = keep
-        self._passed: list[bool] = []
-        self._inside = 0  # open elements passed on: a kept one and its descendants
-
-    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
-        if self._inside or self._keep.matches(tag, attrib):
-            self._inside += 1
-            self._passed.append(True)
-            super().start(tag, attrib, nsmap or {})
-        else:
-            self._passed.append(False)
-
-    def end(self, tag: Any) -> None:
-        if self._passed.pop():
-            self._inside -= 1
-            super().end(tag)
-
-    def data(self, data: Any) -> None:
-        if self._inside:
-            super().data(data)
-
-    def comment(self, text: Any) -> None:
-        if self._inside:
-            super().comment(text)
-
-    def pi(self, target: Any, data: Any) -> None:
-        if self._inside:
-            super().pi(target, data)
-
-    def doctype(self, name: Any, pubid: Any, system: Any) -> None:
-        pass  # outside every part by definition
-
-
-def _simple_rule(selector: str) -> Callable[[str, dict[str, str]], bool]:
-    match = _SIMPLE_SELECTOR.fullmatch(selector.strip())
-    if not match or not selector.strip():
-        raise ValueError(f"{selector!r} is not a simple selector (tag, .class, #id, [attr], [attr=value], [attr*=value])")
-    tag = match.group("tag")
-    tests = [_part_test(*part) for part in _PART.findall(match.group("parts"))]
-    return lambda name, attrs: (tag is None or name == tag) and all(test(attrs) for test in tests)
-
-
-def _part_test(dot_or_hash: str, word: str, attribute: str, operator: str, quoted: str) -> Callable[[dict[str, str]], bool]:
-    value = quoted.strip("'\"")
-    if dot_or_hash == ".":
-        return lambda attrs: word in _classes(attrs.get("class"))
-    if dot_or_hash == "#":
-        return lambda attrs: attrs.get("id") == word
-    if not operator:
-        return lambda attrs: attribute in attrs
-    if operator == "=":
-        return lambda attrs: attrs.get(attribute) == value
-    return lambda attrs: value in attrs.get(attribute, "")
-
-
-def _classes(value: str | list[str] | None) -> list[str]:
-    return value.split() if isinstance(value, str) else value or []
 
 
 def without_xml_declaration(text: str) -> str:
@@ -145,7 +61,7 @@ def parse_html(page: Page, keep: Keep | None = None) -> BeautifulSoup:
     if not text.strip():
         raise ParseError(f"{page.url}: empty page")
     try:
-        return BeautifulSoup(text, builder=_KeptPartsBuilder(keep)) if keep else BeautifulSoup(text, "lxml")
+        return tree_soup(text, keep)
     except (ParserRejectedMarkup, etree.ParserError, ValueError) as exc:
         raise ParseError(f"{page.url}: not an HTML document ({exc})") from None
 
@@ -155,7 +71,7 @@ def fragment_text(markup: str) -> str:
     if "<" not in markup and "&" not in markup:
         return markup.strip()
     try:
-        return block_text(BeautifulSoup(markup, "lxml"))
+        return block_text(tree_soup(markup))
     except (ParserRejectedMarkup, etree.ParserError, ValueError):  # text the parser refuses: no text
         return ""
 

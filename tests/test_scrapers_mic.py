@@ -44,6 +44,27 @@ def test_a_page_without_the_table_is_a_parse_error():
         parse_list(page)
 
 
+def _row(name: str) -> str:
+    return f"<tr><td>令和6年2月9日</td><td><a href='/{name}.html'>{name}</a></td><td>総合通信基盤局</td></tr>"
+
+
+def test_a_list_without_div_contents_body_is_read_from_the_wrapper_else_from_every_table():
+    wrapped = f"<div id='contentsWrapper'><table>{_row('inside')}</table></div><table>{_row('outside')}</table>"
+    unwrapped = f"<div><table>{_row('first')}</table></div><table>{_row('second')}</table>"
+    for body, titles in ((wrapped, ["inside"]), (unwrapped, ["first", "second"])):
+        page = page_from_bytes(f"<html><body>{body}</body></html>".encode("cp932"), LIST_URL)
+        assert [item.title for item in parse_list(page)] == titles
+
+
+def test_a_page_without_div_contents_body_is_read_from_the_wrapper_else_from_the_body():
+    url = "https://www.soumu.go.jp/menu_news/s-news/x.html"
+    wrapped = "<div id='contentsWrapper'><h1>会見の概要</h1><p>本文です。</p></div><div>メニュー</div>"
+    for body, text in ((wrapped, "会見の概要\n本文です。"), ("<p>本文だけの頁です。</p>", "本文だけの頁です。")):
+        page = page_from_bytes(f"<html><head><title>総務省｜件名</title></head><body>{body}</body></html>".encode("cp932"), url)
+        article = get_detail_parser("mic_page").parse(page)
+        assert (article.title, article.body) == ("件名", text)
+
+
 def test_press_release_page_gives_title_era_date_body_bureau_and_attachments():
     url = "https://www.soumu.go.jp/menu_news/s-news/01kiban07_02000099.html"
     article = get_detail_parser("mic_page").parse(fixture_page("mic/press_release_guidance.html", url))
