@@ -17,7 +17,7 @@ import uvicorn
 
 from dashboard import DashboardSettings, create_app
 from tests.browser import ARTIFACTS, chromium
-from tests.dashboard_data import GUIDANCE, PASSWORDS, config, seeded_store
+from tests.dashboard_data import FIRST_DEADLINE, GUIDANCE, PASSWORDS, config, seeded_store
 from tests.servers import PROJECT_ROOT, free_port
 
 DOCS = PROJECT_ROOT / "docs" / "dashboard"
@@ -118,6 +118,13 @@ def test_an_editor_finds_an_item_marks_its_label_wrong_and_signs_out(served, bro
     click_and_load(driver, "button.wrong")
     assert "「行政指導・命令」を誤りと報告" in driver.find_element(By.CSS_SELECTOR, ".history").text
     shot(driver, "item")
+    versions = driver.find_elements(By.LINK_TEXT, "全文を見る")
+    assert len(versions) == 2, "the item as first fetched and as updated"
+    driver.get(versions[-1].get_attribute("href"))  # the oldest, listed last
+    assert driver.find_element(By.TAG_NAME, "h1").text == GUIDANCE
+    assert "第1版" in driver.find_element(By.CSS_SELECTOR, ".meta").text
+    assert FIRST_DEADLINE in driver.find_element(By.CSS_SELECTOR, ".body").text
+    shot(driver, "version")
     driver.get(f"{served}/sources")
     shot(driver, "sources")
     driver.get(f"{served}/outbox")
