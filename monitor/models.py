@@ -246,6 +246,6 @@ class LabelCorrectionRow(SQLModel, table=True):
 
 
 def kept_by_migrations_only(name: str | None, type_: str, _parent_names: object = None) -> bool:
-    """False for the search index (an FTS5 table and its shadow tables on SQLite, an expression
-    index on PostgreSQL): migrations create it, no model describes it. Alembic's include_name."""
+    """False for the search indexes (an FTS5 table and its shadow tables on SQLite, pg_trgm
+    indexes on PostgreSQL): migrations create them, no model describes them. Alembic's include_name."""
     return not (name or "").startswith(("item_search", "ix_item_search"))

@@ -436,3 +436,37 @@ def test_search_pages_rank_ties_newest_first_and_a_category_keeps_the_order_on_b
         assert pages("", size) == everything
         assert pages("guidance_notice", size) == [i for i in newest_first if i in labelled]
     database.dispose()
+
+
+def test_search_pages_show_every_title_match_before_the_body_matches_on_both_databases(database_url):
+    from monitor import store
+    from monitor.store.search import find_items
+    from tests.dashboard_data import item_row
+
+    database, _ids = seeded_store(database_url)
+    # Newest first they alternate: an item whose title names the word (its body too), then one whose body alone does.
+    rows = [
+        item_row(
+            80 + n,
+            "mic-press",
+            "電波利用の方針" if n % 2 else "周波数再編の方針",
+            "周波数再編について。",
+            NOW - timedelta(days=n),
+        )
+        for n in range(10)
+    ]
+    with database.begin() as connection:
+        added = store.insert_items(connection, rows)
+    expected = [added[row["url"]] for row in rows[::2] + rows[1::2]]
+
+    def pages(size: int) -> list[int]:
+        wanted, found, more = item_filter("周波数再編", "", "", None, None), [], True
+        with database.read() as connection:
+            while more:
+                items, more = find_items(connection, wanted, offset=len(found), limit=size)
+                found += [item["id"] for item in items]
+        return found
+
+    for size in (1, 2, 3, 4, 100):  # pages that end before, at and after the last title match
+        assert pages(size) == expected
+    database.dispose()
