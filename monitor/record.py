@@ -221,9 +221,12 @@ def _write_items(
     owners = {url: outcome for outcome in reversed(changed) for url in (row["url"] for row in outcome.inserts)}
     ids = _item_ids(connection, changed, inserted)
     store.update_items(connection, [row for o in changed for row in [*o.updates, *o.detail_states]])
-    # Read back as stored: a title-only update keeps the stored body, which the version holds too.
-    versioned = [*inserted.values(), *(row["item_id"] for o in changed for row in o.updates)]
-    store.save_versions(connection, new_versions(store.current_versions(connection, versioned, now)), versions_per_item)
+    # An updated item's version is read back as stored: a title-only update keeps the stored
+    # body, which the version holds too. A new item's is the row just written.
+    updated = [row["item_id"] for o in changed for row in o.updates]
+    versions = store.first_versions({item_id: first_rows[url] for url, item_id in inserted.items()}, now)
+    versions += new_versions(store.current_versions(connection, updated, now))
+    store.save_versions(connection, versions, versions_per_item)
     store.save_listings(
         connection,
         [

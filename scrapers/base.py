@@ -7,7 +7,8 @@ An HTML scraper is a small class that receives a ``BeautifulSoup`` of the page: 
 ``HtmlList`` (``items(soup, page)``) or ``HtmlDetail`` (``article(soup, page)``) and decorate it
 with ``@register``. Built-ins enter by the same door as add-ons (add-ons are modules named by a
 ``regwatch.scrapers`` entry point, see scrapers/__init__.py). Scrapers are pure: no HTTP, database,
-clock or Slack code here; a page in, items out.
+clock or Slack code here; a page in, items out. The soup is taken apart once the scraper returns:
+what it returns holds text, never the soup's nodes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from monitor.items import Article, Page, RawItem
 from monitor.urls import canonical_url
-from scrapers.soup import Keep, parse_html
+from scrapers.soup import Keep, discard, parse_html
 
 
 class NoOptions(BaseModel):
@@ -31,6 +32,7 @@ class NoOptions(BaseModel):
 
 
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
+T = TypeVar("T")
 
 
 def single_page(url: str, options: BaseModel, today: date) -> list[str]:
@@ -147,6 +149,14 @@ def _strainer(selectors: tuple[str, ...]) -> Keep | None:
     return Keep(*selectors) if selectors else None
 
 
+def _read(scrape: Callable[[BeautifulSoup, Page], T], soup: BeautifulSoup, page: Page) -> T:
+    """What ``scrape`` reads in the soup; the soup is then taken apart (scrapers.soup.discard)."""
+    try:
+        return scrape(soup, page)
+    finally:
+        discard(soup)
+
+
 def register(scraper: type) -> type:
     """Register an ``HtmlList`` or ``HtmlDetail`` subclass under its ``kind``."""
     description = (scraper.__doc__ or "").strip()
@@ -154,7 +164,7 @@ def register(scraper: type) -> type:
 
         def parse_list(page: Page, options: BaseModel) -> list[RawItem]:
             instance = scraper(options)
-            return instance.items(parse_html(page, _strainer(instance.parse_only())), page)
+            return _read(instance.items, parse_html(page, _strainer(instance.parse_only())), page)
 
         parse_list.__doc__ = description
         list_scraper(
@@ -168,7 +178,7 @@ def register(scraper: type) -> type:
         keep = _strainer(scraper.keep)
 
         def parse_detail(page: Page) -> Article:
-            return scraper().article(parse_html(page, keep), page)
+            return _read(scraper().article, parse_html(page, keep), page)
 
         parse_detail.__doc__ = description
         detail_parser(scraper.kind)(parse_detail)

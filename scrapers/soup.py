@@ -66,14 +66,27 @@ def parse_html(page: Page, keep: Keep | None = None) -> BeautifulSoup:
         raise ParseError(f"{page.url}: not an HTML document ({exc})") from None
 
 
+def discard(soup: BeautifulSoup) -> None:
+    """Take a soup apart once it is read. Each node links to its parent and neighbours, so a soup
+    dropped whole waits for the garbage collector, which traces it (twice, as a poll's soups
+    outlive a young collection); taken apart, it is freed at once. ``BeautifulSoup.decompose``
+    alone frees only the soup object: its ``next_element``, where the walk starts, is None."""
+    for child in list(soup.contents):
+        child.decompose()
+    soup.decompose()
+
+
 def fragment_text(markup: str) -> str:
     """Plain text of an HTML fragment such as a feed description."""
     if "<" not in markup and "&" not in markup:
         return markup.strip()
     try:
-        return block_text(tree_soup(markup))
+        soup = tree_soup(markup)
+        text = block_text(soup)
     except (ParserRejectedMarkup, etree.ParserError, ValueError):  # text the parser refuses: no text
         return ""
+    discard(soup)
+    return text
 
 
 def block_text(node: Tag) -> str:

@@ -16,6 +16,7 @@ from monitor.jpdates import utcnow
 from monitor.models import EventRow, ItemRow, OutboxRow, SourceRow
 from monitor.record import EventDraft, Recorder, SourceOutcome
 from monitor.route import Delivery
+from monitor.store.versions import item_versions
 from tests.queued import make_alert
 
 
@@ -116,6 +117,25 @@ def test_a_batch_written_again_one_by_one_counts_each_alert_once(database):
     assert good.report.alerts == 1 and good.report.new == 1
     with database.session() as session:
         assert len([row for row in session.exec(select(OutboxRow)) if row.kind == "alert"]) == 1
+
+
+def test_a_new_items_first_version_is_its_content_as_stored(database):
+    attached = {"label": "別紙1", "url": "https://good.example/1.pdf", "type": "pdf", "sha256": "a" * 64, "excerpt": "…"}
+    fetched = outcome("good", "行政指導について")
+    fetched.inserts[0].update(
+        body_raw="本文。", body="本文。", lead="要旨", detail_fetched_at=utcnow(), attributes={"attachments": [attached]}
+    )
+    listed = outcome("good", "一覧のみ", url="https://good.example/listed")
+    record(database, fetched, listed)
+    with database.read() as c:
+        ids = store.item_ids(c, [fetched.inserts[0]["url"], listed.inserts[0]["url"]])
+        for item_id in ids.values():
+            (first,) = item_versions(c, item_id)
+            ((as_stored, newest),) = store.current_versions(c, [item_id], utcnow())  # read back, as an update is
+            assert newest == first and as_stored._replace(number=1, fetched_at=first.fetched_at) == first
+        (first,) = item_versions(c, ids[fetched.inserts[0]["url"]])
+    assert (first.title_raw, first.body_raw, first.lead, first.from_detail) == ("行政指導について", "本文。", "要旨", True)
+    assert first.attachments == [{"label": "別紙1", "url": "https://good.example/1.pdf", "sha256": "a" * 64}]
 
 
 def test_when_the_database_is_away_the_polls_are_marked_unrecorded(tmp_path):

@@ -1,3 +1,4 @@
+import gc
 import re
 from datetime import date, datetime, timezone
 
@@ -127,3 +128,18 @@ def test_real_news_rdf_keeps_press_releases_only():
     assert items[1].title == "令和3年7月19日付\u3000総務省人事"
     assert items[0].summary == ""  # the feed repeats the title as description
     assert items[0].published_at == datetime(2021, 7, 18, 20, 0, tzinfo=timezone.utc)
+
+
+def test_a_parsed_page_leaves_nothing_for_the_garbage_collector():
+    """A soup is a web of reference cycles; taken apart once read, it is freed at once, and a poll
+    cycle's hundreds of soups are not traced by the collector (see scrapers.soup.discard)."""
+    list_page = fixture_page("mic/s-news_index.html", LIST_URL)
+    release = fixture_page("mic/press_release_guidance.html", "https://www.soumu.go.jp/menu_news/s-news/01kiban07_02000099.html")
+    gc.collect()
+    gc.disable()
+    try:
+        items, article = parse_list(list_page), get_detail_parser("mic_page").parse(release)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert items[0].title == "北陸通信サービス株式会社に対する行政指導" and article.title

@@ -39,10 +39,10 @@ from monitor.store.sources import (
     source_rows,
     sync_sources,
 )
-from monitor.store.versions import ItemVersion, current_versions, save_versions
+from monitor.store.versions import ItemVersion, current_versions, first_versions, save_versions
 
 __all__ = [
-    "ClaimedSource", "ItemVersion", "KnownItem", "Store", "save_attachments", "StoredContent", "claim_sources", "current_versions", "detail_failures",
+    "ClaimedSource", "ItemVersion", "KnownItem", "Store", "save_attachments", "StoredContent", "claim_sources", "current_versions", "detail_failures", "first_versions",
     "detail_retries",
     "events_between", "finish_failure", "finish_sources", "insert_for", "insert_items", "item_ids", "known_items",
     "list_items", "prepared", "give_back_sources", "release_sources", "save_classifications", "save_events", "save_fetch_states",

@@ -62,19 +62,29 @@ def current_versions(
         newest = None
         if row.newest_number is not None:
             newest = ItemVersion(*(row._mapping[f"newest_{name}"] for name in ItemVersion._fields))
-        current = ItemVersion(
-            item_id=row.id,
-            number=newest.number + 1 if newest else 1,
-            fetched_at=now,
-            title_raw=row.title_raw,
-            body_raw=row.body_raw,
-            lead=row.lead,
-            attachments=version_attachments(row.attributes or {}),
-            fingerprint=row.content_fingerprint,
-            from_detail=row.detail_fetched_at is not None,
-        )
-        pairs.append((current, newest))
+        pairs.append((_version(row.id, newest.number + 1 if newest else 1, now, row._mapping), newest))
     return pairs
+
+
+def first_versions(inserted: Mapping[int, Mapping[str, Any]], now: datetime) -> list[ItemVersion]:
+    """The first version of each item inserted ``now`` (id → the row written): built from the row,
+    not read back, as a new item has no stored version to compare it with."""
+    return [_version(item_id, 1, now, row) for item_id, row in inserted.items()]
+
+
+def _version(item_id: int, number: int, now: datetime, item: Mapping[str, Any]) -> ItemVersion:
+    """An item's content as a version, from its row's columns (read, or being written)."""
+    return ItemVersion(
+        item_id=item_id,
+        number=number,
+        fetched_at=now,
+        title_raw=item["title_raw"],
+        body_raw=item["body_raw"],
+        lead=item["lead"],
+        attachments=version_attachments(item["attributes"] or {}),
+        fingerprint=item["content_fingerprint"],
+        from_detail=item["detail_fetched_at"] is not None,
+    )
 
 
 def version_attachments(attributes: Mapping[str, Any]) -> list[dict[str, str]]:
