@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 
 from monitor import metrics
 from monitor.distributed.jobs import Jobs
@@ -39,18 +40,15 @@ async def run_worker(runtime: Runtime, queue_conninfo: str) -> None:
             endpoint.stop()
 
 
-async def _beat(every: float) -> None:
+async def _every(seconds: float, step: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        await step()
+        await asyncio.sleep(seconds)
+
+
+async def _beat() -> None:
     """/healthz of a worker: its event loop, where its jobs and the queue's heartbeat run, still turns."""
-    while True:
-        metrics.HEARTBEAT.beat()
-        await asyncio.sleep(every)
-
-
-async def _relearn(runtime: Runtime, every: float) -> None:
-    """The label corrections made in the dashboard learnt while the worker runs, as the service does."""
-    while True:
-        await asyncio.sleep(every)
-        await asyncio.to_thread(runtime.relearner.check)
+    metrics.HEARTBEAT.beat()
 
 
 async def _work(runtime: Runtime, queue_conninfo: str) -> None:
@@ -62,8 +60,11 @@ async def _work(runtime: Runtime, queue_conninfo: str) -> None:
     # procrastinate's own queries (fetching and finishing jobs, heartbeat, LISTEN) share this pool.
     app = queue_app(queue_conninfo, connections=min(concurrency, 8) + 2)
     name = f"{socket.gethostname()}:{os.getpid()}"
-    beating = asyncio.create_task(_beat(config.worker.heartbeat), name="heartbeat")
-    relearning = asyncio.create_task(_relearn(runtime, config.service.tick), name="relearn")
+    beating = asyncio.create_task(_every(config.worker.heartbeat, _beat), name="heartbeat")
+    # The label corrections made in the dashboard are learnt while the worker runs, as the service does.
+    relearning = asyncio.create_task(
+        _every(config.service.tick, lambda: asyncio.to_thread(runtime.relearner.check)), name="relearn"
+    )
     async with app.open_async():
         jobs = Jobs(runtime, fetcher, app)
         working = asyncio.create_task(
