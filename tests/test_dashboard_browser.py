@@ -78,12 +78,16 @@ def shot(driver, name: str, *, fit: bool = True) -> None:
 
 def click_and_load(driver, css: str | None = None, link: str | None = None) -> None:
     """Click what navigates, and wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(*((By.LINK_TEXT, link) if link else (By.CSS_SELECTOR, css))).click()
+    target = (By.LINK_TEXT, link) if link else (By.CSS_SELECTOR, css)
+    # Chromium now and then answers a click on an element found a moment before with "node does not
+    # belong to the document" while it settles the page: the element is found and clicked again.
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(lambda d: d.find_element(*target).click() or True)
     WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
 
 
