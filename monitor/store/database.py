@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,6 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Insert
 from sqlmodel import Session
@@ -169,7 +169,7 @@ def _create_engine(url: str) -> Engine:
 
 def insert_for(connection: Connection, table: Any) -> Insert:
     """An INSERT that supports ON CONFLICT on the connection's dialect."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{connection.dialect.name}")  # loaded by the engine already
     return dialect.insert(table)
 
 
