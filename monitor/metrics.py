@@ -89,7 +89,12 @@ def polled(source_id: str, outcome: str, *, pages: int, not_modified: int) -> No
 
 
 def fetched(host: str, seconds: float) -> None:
-    FETCH_DURATION.labels(host).observe(seconds)
+    fetch_duration(host)(seconds)
+
+
+def fetch_duration(host: str) -> Callable[[float], None]:
+    """``fetched`` for one host, its label looked up once (a fetcher keeps it per host)."""
+    return FETCH_DURATION.labels(host).observe
 
 
 def delivered(channel: str, outcome: str) -> None:
