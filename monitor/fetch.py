@@ -193,11 +193,12 @@ class Fetcher:
             try:
                 async with asyncio.timeout(self._config.timeout):
                     answer = await self._exchange(target, url, headers, gate, limit)
-                    page = answer.page
-                    logger.debug(
-                        "GET %s: %d%s, %d bytes, %.0f ms", url, page.status, " (not modified)" if page.not_modified else "",
-                        len(page.content), (time.monotonic() - started) * 1000,
-                    )  # fmt: skip
+                    if logger.isEnabledFor(logging.DEBUG):
+                        page = answer.page
+                        logger.debug(
+                            "GET %s: %d%s, %d bytes, %.0f ms", url, page.status, " (not modified)" if page.not_modified else "",
+                            len(page.content), (time.monotonic() - started) * 1000,
+                        )  # fmt: skip
                     return answer
             except TimeoutError:
                 raise TransportError(url, f"no complete answer within {self._config.timeout:g}s") from None
@@ -234,7 +235,7 @@ class Fetcher:
             response = await self._proxied[proxy].handle_async_request(request)
         try:
             response_headers = _Headers(response.headers)
-            location = response_headers.get("location")
+            location = response_headers.get(b"location")
             if response.status in _REDIRECTS and location:
                 try:
                     next_url = absolute_url(location, url)
@@ -242,7 +243,7 @@ class Fetcher:
                     raise BadResponseError(url, f"redirect to an invalid location {location[:200]!r} ({exc})") from None
                 return _Answer(self._page(url, response.status, response_headers, b""), next_url)
             if response.status >= 400:
-                retry_after = _retry_after(response_headers.get("retry-after"))
+                retry_after = _retry_after(response_headers.get(b"retry-after"))
                 if retry_after is not None:
                     gate.hold_back(retry_after)
                 raise HTTPStatusError(url, response.status, retry_after)
@@ -260,18 +261,18 @@ class Fetcher:
             final_url=url,
             status=status,
             content=content,
-            content_type=headers.get("content-type"),
-            etag=headers.get("etag"),
-            last_modified=headers.get("last-modified"),
+            content_type=headers.get(b"content-type"),
+            etag=headers.get(b"etag"),
+            last_modified=headers.get(b"last-modified"),
             fetched_at=utcnow(),
         )
 
     async def _read_body(self, url: str, response: Response | httpcore.Response, headers: _Headers, limit: BodyLimit) -> bytes:
-        declared = headers.get("content-length") or ""
+        declared = headers.get(b"content-length") or ""
         if declared.isdigit() and int(declared) > limit.bytes:
             raise BodyTooLargeError(url, f"body of {declared} bytes exceeds {limit.key} = {limit.bytes}")
         try:
-            decoder = BoundedDecoder(headers.get("content-encoding"), limit.bytes)
+            decoder = BoundedDecoder(headers.get(b"content-encoding"), limit.bytes)
             received = 0
             async for chunk in response.aiter_stream():
                 received += len(chunk)
@@ -286,11 +287,12 @@ class Fetcher:
 
     async def _check_robots(self, url: str) -> None:
         origin = origin_of(url)
-        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
-        async with lock:
-            entry = self._robots.get(origin)
-            if entry is None or entry.expires < time.monotonic():
-                entry = self._robots[origin] = await self._load_robots(origin)
+        entry = self._robots.get(origin)
+        if entry is None or entry.expires < time.monotonic():
+            async with self._robots_locks.setdefault(origin, asyncio.Lock()):  # one load per origin at a time
+                entry = self._robots.get(origin)
+                if entry is None or entry.expires < time.monotonic():
+                    entry = self._robots[origin] = await self._load_robots(origin)
         if isinstance(entry.failure, (TransportError, RefusedURLError)):
             # The host itself cannot be reached (name, connection, guard): say so, for this page.
             raise type(entry.failure)(url, entry.failure.reason)
@@ -329,8 +331,8 @@ class _Headers:
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self._values = {name.lower(): value for name, value in raw}
 
-    def get(self, name: str) -> str | None:
-        value = self._values.get(name.encode())
+    def get(self, name: bytes) -> str | None:
+        value = self._values.get(name)
         return value.decode("latin-1") if value is not None else None
 
 
