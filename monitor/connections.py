@@ -102,13 +102,12 @@ class _Protocol(asyncio.Protocol):
 
 
 class _Connection:
-    __slots__ = ("origin", "transport", "protocol", "reused", "idle_since")
+    __slots__ = ("origin", "transport", "protocol", "idle_since")
 
     def __init__(self, origin: tuple[bool, str, int], transport: asyncio.Transport, protocol: _Protocol) -> None:
         self.origin = origin
         self.transport = transport
         self.protocol = protocol
-        self.reused = False
         self.idle_since = 0.0
 
     def usable(self, now: float) -> bool:
@@ -163,6 +162,7 @@ class Response:
             while self._left:
                 if not protocol.buffer:
                     await protocol.more()
+                    continue
                 chunk = protocol.take(self._left)
                 self._left -= len(chunk)
                 yield chunk
@@ -189,6 +189,7 @@ class Response:
             while size:
                 if not buffer:
                     await protocol.more()
+                    continue
                 chunk = protocol.take(size)
                 size -= len(chunk)
                 yield chunk
@@ -256,7 +257,6 @@ class DirectPool:
         while idle:
             connection = idle.pop()  # the most recently used: the least likely to have been closed
             if connection.usable(now):
-                connection.reused = True
                 return connection
             connection.close()
         return None
