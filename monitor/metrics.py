@@ -88,12 +88,8 @@ def polled(source_id: str, outcome: str, *, pages: int, not_modified: int) -> No
         LIST_PAGES_NOT_MODIFIED.labels(source_id).inc(not_modified)
 
 
-def fetched(host: str, seconds: float) -> None:
-    fetch_duration(host)(seconds)
-
-
 def fetch_duration(host: str) -> Callable[[float], None]:
-    """``fetched`` for one host, its label looked up once (a fetcher keeps it per host)."""
+    """What records a request to ``host``'s duration, its label looked up once (a fetcher keeps it per host)."""
     return FETCH_DURATION.labels(host).observe
 
 
