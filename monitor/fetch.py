@@ -1,4 +1,4 @@
-"""Fetching: one httpx.AsyncClient, polite per host, conditional, bounded.
+"""Fetching: polite per host, conditional, bounded.
 
 - Conditional GET: the caller passes the stored ETag / Last-Modified; a 304 is a Page with no body.
 - Politeness per host (monitor.politeness): at most ``per_host_concurrency`` requests in flight
