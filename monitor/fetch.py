@@ -1,9 +1,9 @@
-"""Fetching: one httpx.AsyncClient, polite per host, conditional, bounded.
+"""Fetching: polite per host, conditional, bounded.
 
 - Conditional GET: the caller passes the stored ETag / Last-Modified; a 304 is a Page with no body.
-- Politeness per host: at most ``per_host_concurrency`` requests in flight and at least
-  ``min_host_interval`` between request starts (httpx.Limits only caps the whole pool). A 429 or
-  503 with Retry-After holds the whole host back, not only the source that got it.
+- Politeness per host (monitor.politeness): at most ``per_host_concurrency`` requests in flight
+  and at least ``min_host_interval`` between request starts; a 429 or 503 with Retry-After holds
+  the whole host back, not only the source that got it.
 - At most ``concurrency`` requests in flight overall. A request takes its global slot only once
   its host lets it go, so requests queued behind a busy host never idle the others.
 - robots.txt through Protego (urllib.robotparser mishandles wildcards and rule order), cached
@@ -11,11 +11,12 @@
 - Every request has one overall deadline and a body-size cap enforced while streaming.
 - Bytes are returned undecoded; monitor.charset decodes them.
 
-Requests go straight to httpcore, the layer under httpx: polling needs no cookies, auth or event
-hooks, the body must arrive undecoded so that decompression is bounded here (monitor.decompress:
-one layer of gzip, deflate or br, capped at every step), and the connection layer is where the
-address guard sits (monitor.network). Redirects are followed here, at most five, each hop
-checked against the guard's schemes, robots.txt and, when it connects anywhere new, addresses.
+Direct requests go over regwatch's own HTTP/1.1 connections (monitor.connections), proxied ones
+through httpcore, the layer under httpx: polling needs no cookies, auth or event hooks, the body
+must arrive undecoded so that decompression is bounded here (monitor.decompress: one layer of
+gzip, deflate or br, capped at every step), and the connection layer is where the address guard
+sits (monitor.network). Redirects are followed here, at most five, each hop checked against the
+guard's schemes, robots.txt and, when it connects anywhere new, addresses.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -34,8 +35,9 @@ import httpcore
 import httpx
 from protego import Protego
 
-from monitor import __version__, metrics
+from monitor import __version__
 from monitor.config import FetchConfig
+from monitor.connections import DirectPool, Response
 from monitor.decompress import ACCEPT_ENCODING, BoundedDecoder, EncodingRefused, TooLarge
 from monitor.errors import (
     BadResponseError,
@@ -49,7 +51,8 @@ from monitor.errors import (
 from monitor.guard import ALLOWED_SCHEMES, AddressPolicy
 from monitor.items import Page
 from monitor.jpdates import utcnow
-from monitor.network import AddressRefused, GuardedBackend, check_proxied_target, proxy_pool, ssl_context
+from monitor.network import AddressRefused, check_proxied_target, checked_addresses, proxy_pool, ssl_context
+from monitor.politeness import HostGate
 from monitor.proxies import Proxy, ProxySettings
 from monitor.urls import absolute_url, origin_of
 
@@ -64,31 +67,6 @@ def user_agent(contact: str = "") -> str:
     return f"regwatch/{__version__} ({detail})"
 
 
-class HostGate:
-    """Concurrency and spacing of requests to one host."""
-
-    def __init__(self, concurrency: int, min_interval: float) -> None:
-        self._slots = asyncio.Semaphore(concurrency)
-        self._spacing = asyncio.Lock()
-        self._min_interval = min_interval
-        self._next_start = 0.0
-
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        async with self._slots:
-            async with self._spacing:
-                loop = asyncio.get_running_loop()
-                wait = self._next_start - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._next_start = loop.time() + self._min_interval
-            yield
-
-    def hold_back(self, seconds: float) -> None:
-        """No request starts before ``seconds`` from now (the host asked us to wait)."""
-        self._next_start = max(self._next_start, asyncio.get_running_loop().time() + seconds)
-
-
 @dataclass
 class _Robots:
     rules: Protego | None  # None: everything allowed (no robots.txt)
@@ -98,6 +76,8 @@ class _Robots:
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
+_UNSAFE_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_REQUEST_TARGET = re.compile(rb"/[\x21-\x7e]*")
 _POOL_LIMITS: dict[str, Any] = {"max_connections": 200, "max_keepalive_connections": 100, "keepalive_expiry": 30.0}
 
 
@@ -121,15 +101,15 @@ class Fetcher:
         self._body_limit = BodyLimit(config.max_body_bytes, "fetch.max_body_bytes")
         self._policy = AddressPolicy.from_entries(config.allow)
         self._proxies = proxies or ProxySettings({}, {})
-        self._backend = GuardedBackend(self._policy)
-        # A pool per origin: httpcore's pool scans all of its connections (some scans quadratic)
-        # twice per request, which cost more CPU than the request itself with ten hosts.
-        self._direct: dict[tuple[bytes, bytes], httpcore.AsyncConnectionPool] = {}
+        self._direct = DirectPool(functools.partial(checked_addresses, self._policy), ssl_context)
         self._proxied = {
             url: proxy_pool(Proxy.parse(url), ssl_context(), **_POOL_LIMITS) for url in set(self._proxies.by_scheme.values())
         }
+        agent = user_agent(config.contact).encode()
+        if _UNSAFE_VALUE.search(agent):
+            raise ValueError(f"fetch.contact {config.contact!r} has control characters")
         self._headers = [
-            (b"User-Agent", user_agent(config.contact).encode()),
+            (b"User-Agent", agent),
             (b"Accept", b"*/*"),
             (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
             (b"Accept-Language", b"ja,en;q=0.5"),
@@ -142,7 +122,8 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def aclose(self) -> None:
-        for pool in [*self._direct.values(), *self._proxied.values()]:
+        await self._direct.aclose()
+        for pool in self._proxied.values():
             await pool.aclose()
 
     async def get(
@@ -158,10 +139,10 @@ class Fetcher:
         ``on_send`` is called when the first request leaves (after any wait for the host's turn);
         ``limit``: a lower cap than ``fetch.max_body_bytes`` for this body (an attachment's)."""
         headers = list(self._headers)
-        if etag:
-            headers.append((b"If-None-Match", etag.encode("latin-1", "replace")))
-        if last_modified:
-            headers.append((b"If-Modified-Since", last_modified.encode("latin-1", "replace")))
+        if etag and (value := _field_value(etag)):
+            headers.append((b"If-None-Match", value))
+        if last_modified and (value := _field_value(last_modified)):
+            headers.append((b"If-Modified-Since", value))
         limit = min(self._body_limit, limit or self._body_limit, key=lambda cap: cap.bytes)
         return await self._follow(url, headers, check_robots=self._config.respect_robots_txt, on_send=on_send, limit=limit)
 
@@ -192,7 +173,7 @@ class Fetcher:
     def _gate(self, host: str) -> HostGate:
         gate = self._gates.get(host)
         if gate is None:
-            gate = self._gates[host] = HostGate(self._config.per_host_concurrency, self._config.min_host_interval)
+            gate = self._gates[host] = HostGate(host, self._config.per_host_concurrency, self._config.min_host_interval)
         return gate
 
     async def _request(
@@ -205,18 +186,19 @@ class Fetcher:
     ) -> _Answer:
         host = target.netloc.decode("ascii").lower()
         gate = self._gate(host)
-        async with gate.slot(), self._in_flight:
+        async with gate, self._in_flight:
             if on_send is not None:
                 on_send()
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self._config.timeout):
                     answer = await self._exchange(target, url, headers, gate, limit)
-                    page = answer.page
-                    logger.debug(
-                        "GET %s: %d%s, %d bytes, %.0f ms", url, page.status, " (not modified)" if page.not_modified else "",
-                        len(page.content), (time.monotonic() - started) * 1000,
-                    )  # fmt: skip
+                    if logger.isEnabledFor(logging.DEBUG):
+                        page = answer.page
+                        logger.debug(
+                            "GET %s: %d%s, %d bytes, %.0f ms", url, page.status, " (not modified)" if page.not_modified else "",
+                            len(page.content), (time.monotonic() - started) * 1000,
+                        )  # fmt: skip
                     return answer
             except TimeoutError:
                 raise TransportError(url, f"no complete answer within {self._config.timeout:g}s") from None
@@ -232,25 +214,28 @@ class Fetcher:
                 logger.warning("%s: unexpected %s from the connection layer", url, exc.__class__.__name__, exc_info=True)
                 raise TransportError(url, f"{exc.__class__.__name__}: {exc}") from exc
             finally:
-                metrics.fetched(host, time.monotonic() - started)  # failures too: a host that times out is slow
+                gate.observe_duration(time.monotonic() - started)  # failures too: a host that times out is slow
 
     async def _exchange(
         self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate, limit: BodyLimit
     ) -> _Answer:
-        pool = self._pool_for(target)
-        if isinstance(pool, httpcore.AsyncHTTPProxy):
-            host = target.raw_host.decode("ascii")
-            await check_proxied_target(self._policy, host, target.port or _default_port(target.scheme))
-        request = httpcore.Request(
-            b"GET",
-            httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path),
-            headers=[(b"Host", target.netloc), *headers],
-            extensions=self._extensions,
-        )
-        response = await pool.handle_async_request(request)
+        host, port = target.raw_host.decode("ascii"), target.port or _default_port(target.scheme)
+        proxy = self._proxies.for_url(target.scheme, target.host)
+        response: Response | httpcore.Response
+        if proxy is None:
+            response = await self._direct.request(target.scheme == "https", host, port, _request_head(target, headers))
+        else:
+            await check_proxied_target(self._policy, host, port)
+            request = httpcore.Request(
+                b"GET",
+                httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path),
+                headers=[(b"Host", target.netloc), *headers],
+                extensions=self._extensions,
+            )
+            response = await self._proxied[proxy].handle_async_request(request)
         try:
             response_headers = _Headers(response.headers)
-            location = response_headers.get("location")
+            location = response_headers.get(b"location")
             if response.status in _REDIRECTS and location:
                 try:
                     next_url = absolute_url(location, url)
@@ -258,7 +243,7 @@ class Fetcher:
                     raise BadResponseError(url, f"redirect to an invalid location {location[:200]!r} ({exc})") from None
                 return _Answer(self._page(url, response.status, response_headers, b""), next_url)
             if response.status >= 400:
-                retry_after = _retry_after(response_headers.get("retry-after"))
+                retry_after = _retry_after(response_headers.get(b"retry-after"))
                 if retry_after is not None:
                     gate.hold_back(retry_after)
                 raise HTTPStatusError(url, response.status, retry_after)
@@ -269,19 +254,6 @@ class Fetcher:
         finally:
             await response.aclose()
 
-    def _pool_for(self, target: httpx.URL) -> httpcore.AsyncConnectionPool | httpcore.AsyncHTTPProxy:
-        proxy = self._proxies.for_url(target.scheme, target.host)
-        if proxy is not None:
-            return self._proxied[proxy]
-        origin = (target.raw_scheme, target.netloc)
-        pool = self._direct.get(origin)
-        if pool is None:
-            context = ssl_context() if target.scheme == "https" else None
-            pool = self._direct[origin] = httpcore.AsyncConnectionPool(
-                ssl_context=context, network_backend=self._backend, **_POOL_LIMITS
-            )
-        return pool
-
     @staticmethod
     def _page(url: str, status: int, headers: _Headers, content: bytes) -> Page:
         return Page(
@@ -289,18 +261,18 @@ class Fetcher:
             final_url=url,
             status=status,
             content=content,
-            content_type=headers.get("content-type"),
-            etag=headers.get("etag"),
-            last_modified=headers.get("last-modified"),
+            content_type=headers.get(b"content-type"),
+            etag=headers.get(b"etag"),
+            last_modified=headers.get(b"last-modified"),
             fetched_at=utcnow(),
         )
 
-    async def _read_body(self, url: str, response: httpcore.Response, headers: _Headers, limit: BodyLimit) -> bytes:
-        declared = headers.get("content-length") or ""
+    async def _read_body(self, url: str, response: Response | httpcore.Response, headers: _Headers, limit: BodyLimit) -> bytes:
+        declared = headers.get(b"content-length") or ""
         if declared.isdigit() and int(declared) > limit.bytes:
             raise BodyTooLargeError(url, f"body of {declared} bytes exceeds {limit.key} = {limit.bytes}")
         try:
-            decoder = BoundedDecoder(headers.get("content-encoding"), limit.bytes)
+            decoder = BoundedDecoder(headers.get(b"content-encoding"), limit.bytes)
             received = 0
             async for chunk in response.aiter_stream():
                 received += len(chunk)
@@ -315,11 +287,12 @@ class Fetcher:
 
     async def _check_robots(self, url: str) -> None:
         origin = origin_of(url)
-        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
-        async with lock:
-            entry = self._robots.get(origin)
-            if entry is None or entry.expires < time.monotonic():
-                entry = self._robots[origin] = await self._load_robots(origin)
+        entry = self._robots.get(origin)
+        if entry is None or entry.expires < time.monotonic():
+            async with self._robots_locks.setdefault(origin, asyncio.Lock()):  # one load per origin at a time
+                entry = self._robots.get(origin)
+                if entry is None or entry.expires < time.monotonic():
+                    entry = self._robots[origin] = await self._load_robots(origin)
         if isinstance(entry.failure, (TransportError, RefusedURLError)):
             # The host itself cannot be reached (name, connection, guard): say so, for this page.
             raise type(entry.failure)(url, entry.failure.reason)
@@ -358,8 +331,8 @@ class _Headers:
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self._values = {name.lower(): value for name, value in raw}
 
-    def get(self, name: str) -> str | None:
-        value = self._values.get(name.encode())
+    def get(self, name: bytes) -> str | None:
+        value = self._values.get(name)
         return value.decode("latin-1") if value is not None else None
 
 
@@ -377,7 +350,21 @@ def _parse_url(url: str) -> httpx.URL:
         raise RefusedURLError(url, "invalid URL (no host)")
     if target.port is not None and not 0 < target.port < 65536:
         raise RefusedURLError(url, f"invalid URL (port {target.port})")
+    if not _REQUEST_TARGET.fullmatch(target.raw_path):
+        raise RefusedURLError(url, "invalid URL (blanks or controls in its path)")
     return target
+
+
+def _field_value(text: str) -> bytes | None:
+    """``text`` as a header value, or None when it would break the request's lines (a stored
+    validator is only an optimisation: without it, the page comes whole)."""
+    value = text.encode("latin-1", "replace")
+    return None if _UNSAFE_VALUE.search(value) else value
+
+
+def _request_head(target: httpx.URL, headers: list[tuple[bytes, bytes]]) -> bytes:
+    fields = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+    return b"GET " + target.raw_path + b" HTTP/1.1\r\nHost: " + target.netloc + b"\r\n" + fields + b"\r\n"
 
 
 def _default_port(scheme: str) -> int:

@@ -88,8 +88,9 @@ def polled(source_id: str, outcome: str, *, pages: int, not_modified: int) -> No
         LIST_PAGES_NOT_MODIFIED.labels(source_id).inc(not_modified)
 
 
-def fetched(host: str, seconds: float) -> None:
-    FETCH_DURATION.labels(host).observe(seconds)
+def fetch_duration(host: str) -> Callable[[float], None]:
+    """What records a request to ``host``'s duration, its label looked up once (a fetcher keeps it per host)."""
+    return FETCH_DURATION.labels(host).observe
 
 
 def delivered(channel: str, outcome: str) -> None:

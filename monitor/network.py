@@ -1,10 +1,10 @@
 """Connections for fetching: the address guard at the socket, and the operator's proxies.
 
-``GuardedBackend`` is an httpcore network backend: it resolves the host itself, checks every
-address against the ``AddressPolicy`` (a host with any refused address is refused whole), and
-connects to an address it checked, so no DNS answer can change between the check and the
-connection (no rebinding window). Every direct connection passes it: the source URL, each
-redirect hop, each detail link. The connection itself is an asyncio stream (monitor.streams).
+``checked_addresses`` resolves a host itself and checks every address against the
+``AddressPolicy`` (a host with any refused address is refused whole); direct connections
+(monitor.connections) are made to those addresses only, so no DNS answer can change between the
+check and the connection (no rebinding window). Every direct connection passes it: the source
+URL, each redirect hop, each detail link.
 
 Proxies (monitor.proxies) are the operator's choice: a proxy's pool connects to that proxy and to
 nothing else (``ProxyBackend``), and the direct pool trusts no address, the proxy's included. The
@@ -28,7 +28,6 @@ import anyio
 import httpcore
 import httpx
 
-from monitor import streams
 from monitor.guard import AddressPolicy, IPAddress
 from monitor.proxies import Proxy
 
@@ -69,49 +68,20 @@ def _refusal(policy: AddressPolicy, host: str, addresses: list[IPAddress]) -> st
     return next((reason for address in addresses if (reason := policy.refusal(host, address))), None)
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Direct connections, to checked addresses only."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self._policy = policy
-        self._connect = streams.connect_tcp
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await resolve(host, port)
-        refusal = _refusal(self._policy, host, addresses)
-        if refusal:
-            raise AddressRefused(f"refused by the address guard: {refusal}")
-        error: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._connect(str(address), port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-        assert error is not None
-        raise error
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise AddressRefused("refused by the address guard: unix sockets are never fetched")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+async def checked_addresses(policy: AddressPolicy, host: str, port: int) -> list[IPAddress]:
+    """The addresses a direct connection to ``host`` may use: all of them, or AddressRefused."""
+    addresses = await resolve(host, port)
+    refusal = _refusal(policy, host, addresses)
+    if refusal:
+        raise AddressRefused(f"refused by the address guard: {refusal}")
+    return addresses
 
 
-class ProxyBackend(GuardedBackend):
+class ProxyBackend(httpcore.AsyncNetworkBackend):
     """A proxy pool's connections: to its proxy, which the operator chose, and nowhere else."""
 
     def __init__(self, proxy: Proxy) -> None:
-        super().__init__(AddressPolicy())
-        self._connect = httpcore.AnyIOBackend().connect_tcp  # TLS to a target inside TLS to the proxy (monitor.streams)
+        self._connect = httpcore.AnyIOBackend().connect_tcp  # TLS to a target inside TLS to the proxy
         self._proxy = (proxy.host, proxy.port)
 
     async def connect_tcp(
@@ -125,6 +95,14 @@ class ProxyBackend(GuardedBackend):
         if (host.lower(), port) != self._proxy:
             raise AddressRefused(f"refused by the address guard: {host}:{port} is not the proxy")
         return await self._connect(host, port, timeout, local_address, socket_options)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise AddressRefused("refused by the address guard: unix sockets are never fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 async def check_proxied_target(policy: AddressPolicy, host: str, port: int) -> None:

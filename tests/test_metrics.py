@@ -59,7 +59,7 @@ def test_classifier_latency_is_observed_per_item():
 
 def test_deliveries_fetches_and_ticks():
     metrics.delivered("t-deliveries", "sent")
-    metrics.fetched("t-host:80", 0.2)
+    metrics.fetch_duration("t-host:80")(0.2)
     metrics.HEARTBEAT.beat()
     assert value("regwatch_deliveries_total", channel="t-deliveries", outcome="sent") == 1
     assert value("regwatch_fetch_duration_seconds_count", host="t-host:80") == 1
