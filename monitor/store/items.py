@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 from monitor.items import Classification
+from monitor.store.bulk import BulkInsert
 from monitor.store.database import ATTACHMENT, CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, insert_for, prepared
 
 
@@ -138,14 +139,10 @@ def detail_failures(connection: Connection) -> dict[str, tuple[int, str | None]]
 def insert_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Insert new items; returns url → id of the rows this call inserted (a concurrent insert of
     the same URL by another process is skipped, and that process owns its events)."""
-    if not rows:
-        return {}
-    statement = prepared(
-        connection,
-        "insert_items",
-        lambda c: insert_for(c, ITEM).on_conflict_do_nothing(index_elements=["url"]).returning(ITEM.c.id, ITEM.c.url),
-    )
-    return {row.url: row.id for row in connection.execute(statement, list(rows))}
+    return {url: item_id for item_id, url in _INSERT_ITEMS.execute(connection, rows)}
+
+
+_INSERT_ITEMS = BulkInsert(ITEM, conflict=["url"], returning=["id", "url"])
 
 
 def update_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -163,11 +160,13 @@ def update_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> None
 
 def save_listings(connection: Connection, listings: Sequence[tuple[str, int, str]], now: datetime) -> None:
     """Record that a source lists an item with a fingerprint: (source_id, item_id, fingerprint)."""
-    if listings:
-        connection.execute(
-            prepared(connection, "save_listings", _upsert_listing),
-            [{"source_id": sid, "item_id": item_id, "fingerprint": fp, "first_seen_at": now} for sid, item_id, fp in listings],
-        )
+    _SAVE_LISTINGS.execute(
+        connection,
+        [{"source_id": sid, "item_id": item_id, "fingerprint": fp, "first_seen_at": now} for sid, item_id, fp in listings],
+    )
+
+
+_SAVE_LISTINGS = BulkInsert(LISTING, conflict=["source_id", "item_id"], update=["fingerprint"])
 
 
 _ITEM_IDS = select(ITEM.c.id, ITEM.c.url).where(ITEM.c.url.in_(bindparam("urls", expanding=True)))
@@ -175,13 +174,6 @@ _ITEM_IDS = select(ITEM.c.id, ITEM.c.url).where(ITEM.c.url.in_(bindparam("urls",
 
 def item_ids(connection: Connection, urls: Sequence[str]) -> dict[str, int]:
     return {row.url: row.id for row in connection.execute(_ITEM_IDS, {"urls": list(urls)})} if urls else {}
-
-
-def _upsert_listing(connection: Connection) -> Any:
-    statement = insert_for(connection, LISTING)
-    return statement.on_conflict_do_update(
-        index_elements=["source_id", "item_id"], set_={"fingerprint": statement.excluded.fingerprint}
-    )
 
 
 def save_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[int, str], int]:
