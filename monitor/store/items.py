@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 from monitor.items import Classification
 from monitor.store.bulk import BulkInsert
-from monitor.store.database import ATTACHMENT, CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, insert_for, prepared
+from monitor.store.database import ATTACHMENT, CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, insert_for, one_of, prepared
 
 
 class KnownItem(NamedTuple):
@@ -53,14 +53,12 @@ def _known_query(*conditions: Any) -> Any:
     return select(*_KNOWN_COLUMNS).select_from(ITEM.outerjoin(_LISTING_HERE, listed_here)).where(*conditions)
 
 
-_KNOWN_ITEMS = _known_query(ITEM.c.url.in_(bindparam("urls", expanding=True)))
-
-
 def known_items(connection: Connection, source_id: str, urls: Sequence[str]) -> dict[str, KnownItem]:
     """Stored items among ``urls``, with this source's listing fingerprint when it listed them before."""
     if not urls:
         return {}
-    rows = connection.execute(_KNOWN_ITEMS, {"source_id": source_id, "urls": list(urls)}).all()
+    statement = prepared(connection, "known_items", lambda c: _known_query(one_of(c, ITEM.c.url, "urls")))
+    rows = connection.execute(statement, {"source_id": source_id, "urls": list(urls)}).all()
     return {known.url: known for known in map(_known, rows)}
 
 
