@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 from monitor.items import Classification
 from monitor.store.bulk import BulkInsert
-from monitor.store.database import ATTACHMENT, CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, insert_for, one_of, prepared
+from monitor.store.database import ATTACHMENT, CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, one_of, prepared
 
 
 class KnownItem(NamedTuple):
@@ -177,18 +177,10 @@ def item_ids(connection: Connection, urls: Sequence[str]) -> dict[str, int]:
 def save_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[int, str], int]:
     """Insert events (item_id, source_id, kind, fingerprint, changes, created_at); an identical
     event (same item, kind and content) is not inserted twice. Returns (item_id, kind) → id."""
-    if not rows:
-        return {}
-    statement = prepared(
-        connection,
-        "save_events",
-        lambda c: (
-            insert_for(c, EVENT)
-            .on_conflict_do_nothing(index_elements=["item_id", "kind", "fingerprint"])
-            .returning(EVENT.c.id, EVENT.c.item_id, EVENT.c.kind)
-        ),
-    )
-    return {(row.item_id, row.kind): row.id for row in connection.execute(statement, list(rows))}
+    return {(item_id, kind): event_id for event_id, item_id, kind in _SAVE_EVENTS.execute(connection, rows)}
+
+
+_SAVE_EVENTS = BulkInsert(EVENT, conflict=["item_id", "kind", "fingerprint"], returning=["id", "item_id", "kind"])
 
 
 def save_classifications(
@@ -209,7 +201,7 @@ def save_classifications(
         }
         for item_id, result in results.items()
     ]
-    connection.execute(prepared(connection, "save_classifications", _upsert_classification), rows)
+    _SAVE_CLASSIFICATIONS.execute(connection, rows)
     if not new_items:
         connection.execute(_DELETE_LABELS, {"item_ids": list(results)})
     labels = [
@@ -224,10 +216,9 @@ def save_classifications(
 _DELETE_LABELS = delete(ITEM_LABEL).where(ITEM_LABEL.c.item_id.in_(bindparam("item_ids", expanding=True)))
 
 
-def _upsert_classification(connection: Connection) -> Any:
-    statement = insert_for(connection, CLASSIFICATION)
-    columns = ("labels", "scores", "evidence", "facts", "model", "classified_at")
-    return statement.on_conflict_do_update(index_elements=["item_id"], set_={name: statement.excluded[name] for name in columns})
+_SAVE_CLASSIFICATIONS = BulkInsert(
+    CLASSIFICATION, conflict=["item_id"], update=["labels", "scores", "evidence", "facts", "model", "classified_at"]
+)
 
 
 def save_attachments(connection: Connection, item_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
