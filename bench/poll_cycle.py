@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from monitor import aio  # noqa: E402
 from monitor.config import load_settings  # noqa: E402
 from monitor.runtime import Runtime  # noqa: E402
+from tests.databases import scratch_schema  # noqa: E402
 from tests.servers import start  # noqa: E402
 
 HOSTS = [f"127.0.0.{i}" for i in range(2, 12)]
@@ -193,7 +195,7 @@ def run_cycle(name: str, runtime: Runtime, server, pages: int, made: int) -> Cyc
 
 def bench_round(pages: int, latency: float, concurrency: int, database_url: str | None, seed: int) -> list[Cycle]:
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as temp:
+    with tempfile.TemporaryDirectory() as temp, ExitStack() as cleanup:
         workdir = Path(temp)
         site_root = workdir / "site"
         site_root.mkdir()
@@ -202,7 +204,11 @@ def bench_round(pages: int, latency: float, concurrency: int, database_url: str 
         server = start("tests.servers.site", "--root", str(site_root), "--latency", str(latency), *[f"--host={h}" for h in hosts])
         try:
             config = write_config(workdir, page_urls(server.port, pages), concurrency, latency)
-            url = database_url or f"sqlite:///{workdir / 'bench.db'}"
+            # Each round on an empty database: a cold cycle finds nothing stored.
+            if database_url:
+                url = cleanup.enter_context(scratch_schema(database_url, prefix="rw_bench"))
+            else:
+                url = f"sqlite:///{workdir / 'bench.db'}"
             runtime = Runtime.open(load_settings(config, env={"REGWATCH_DATABASE_URL": url}))
             runtime.classifier = TimedClassifier(runtime.classifier.loaded)
             runtime.ready()  # as the service does at start, before any cycle
@@ -228,7 +234,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database-url", help="default: a fresh SQLite file per round; PostgreSQL: an empty schema")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file per round; PostgreSQL: a scratch schema per round")
     arguments = parser.parse_args()
     print(
         f"latency {arguments.latency * 1000:g} ms, concurrency {arguments.concurrency}, {len(HOSTS)} hosts, "

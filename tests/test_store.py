@@ -125,6 +125,21 @@ def test_an_item_url_is_inserted_once_and_events_are_not_duplicated(database_url
         assert store.save_events(c, [event]) == {}
 
 
+def test_known_items_are_found_by_urls_of_any_characters_with_this_sources_listing(database_url):
+    database = open_store(database_url)
+    urls = ['https://例え.jp/報道/1?q="x"&a=1', "https://x/%E3%81%82", "https://x/it's\\here", "https://x/[1],{2}"]
+    with database.begin() as c:
+        store.sync_sources(c, [("a", "feed", "https://a", True), ("b", "feed", "https://b", True)], NOW)
+        ids = store.insert_items(c, [_item(url) for url in urls])
+        store.save_listings(c, [("a", ids[urls[0]], "listed by a")], NOW)
+    with database.read() as c:
+        known = store.known_items(c, "a", [*urls, "https://x/unknown"])
+        assert {url: (item.id, item.listing_fingerprint) for url, item in known.items()} == {
+            url: (ids[url], "listed by a" if url == urls[0] else None) for url in urls
+        }
+        assert store.known_items(c, "b", urls[:1])[urls[0]].listing_fingerprint is None
+
+
 def test_classifications_are_replaced_and_filterable_by_category(database_url):
     database = open_store(database_url)
     with database.begin() as c:

@@ -3,6 +3,7 @@ migrations, and the repository functions of the poll pipeline, the deliverer and
 SQL errors become StoreError in ``database``; the functions take a connection and never commit.
 
 - ``database``: the engine, migrations, transactions, dialect-specific statements
+- ``bulk``: many rows in one INSERT, their values converted without SQLAlchemy's per-value processing
 - ``sources``: leases and poll outcomes of sources, page validators
 - ``items``: items, listings, events and classifications, read and written in batches
 - ``reads``: what commands and digests list

@@ -13,11 +13,16 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Engine,
+    any_,
+    bindparam,
     create_engine,
     event,
+    func,
     inspect,
+    select,
     text,
 )
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
@@ -171,6 +176,15 @@ def insert_for(connection: Connection, table: Any) -> Insert:
     """An INSERT that supports ON CONFLICT on the connection's dialect."""
     dialect = importlib.import_module(f"sqlalchemy.dialects.{connection.dialect.name}")  # loaded by the engine already
     return dialect.insert(table)
+
+
+def one_of(connection: Connection, column: Any, name: str) -> Any:
+    """``column`` is one of the values of a list bound as the one parameter ``name``: an expanding
+    IN is rendered again for every length of the list, which cost more than a lookup of twenty
+    items itself. PostgreSQL binds an array; SQLite, the list as JSON, read by json_each."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(select(func.json_each(bindparam(name, type_=JSON)).table_valued("value").c.value))
 
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}

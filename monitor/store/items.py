@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 
 from monitor.items import Classification
-from monitor.store.database import ATTACHMENT, CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, insert_for, prepared
+from monitor.store.bulk import BulkInsert
+from monitor.store.database import ATTACHMENT, CLASSIFICATION, EVENT, ITEM, ITEM_LABEL, LISTING, one_of, prepared
 
 
 class KnownItem(NamedTuple):
@@ -52,14 +53,12 @@ def _known_query(*conditions: Any) -> Any:
     return select(*_KNOWN_COLUMNS).select_from(ITEM.outerjoin(_LISTING_HERE, listed_here)).where(*conditions)
 
 
-_KNOWN_ITEMS = _known_query(ITEM.c.url.in_(bindparam("urls", expanding=True)))
-
-
 def known_items(connection: Connection, source_id: str, urls: Sequence[str]) -> dict[str, KnownItem]:
     """Stored items among ``urls``, with this source's listing fingerprint when it listed them before."""
     if not urls:
         return {}
-    rows = connection.execute(_KNOWN_ITEMS, {"source_id": source_id, "urls": list(urls)}).all()
+    statement = prepared(connection, "known_items", lambda c: _known_query(one_of(c, ITEM.c.url, "urls")))
+    rows = connection.execute(statement, {"source_id": source_id, "urls": list(urls)}).all()
     return {known.url: known for known in map(_known, rows)}
 
 
@@ -138,14 +137,10 @@ def detail_failures(connection: Connection) -> dict[str, tuple[int, str | None]]
 def insert_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Insert new items; returns url → id of the rows this call inserted (a concurrent insert of
     the same URL by another process is skipped, and that process owns its events)."""
-    if not rows:
-        return {}
-    statement = prepared(
-        connection,
-        "insert_items",
-        lambda c: insert_for(c, ITEM).on_conflict_do_nothing(index_elements=["url"]).returning(ITEM.c.id, ITEM.c.url),
-    )
-    return {row.url: row.id for row in connection.execute(statement, list(rows))}
+    return {url: item_id for item_id, url in _INSERT_ITEMS.execute(connection, rows)}
+
+
+_INSERT_ITEMS = BulkInsert(ITEM, conflict=["url"], returning=["id", "url"])
 
 
 def update_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -163,11 +158,13 @@ def update_items(connection: Connection, rows: Sequence[dict[str, Any]]) -> None
 
 def save_listings(connection: Connection, listings: Sequence[tuple[str, int, str]], now: datetime) -> None:
     """Record that a source lists an item with a fingerprint: (source_id, item_id, fingerprint)."""
-    if listings:
-        connection.execute(
-            prepared(connection, "save_listings", _upsert_listing),
-            [{"source_id": sid, "item_id": item_id, "fingerprint": fp, "first_seen_at": now} for sid, item_id, fp in listings],
-        )
+    _SAVE_LISTINGS.execute(
+        connection,
+        [{"source_id": sid, "item_id": item_id, "fingerprint": fp, "first_seen_at": now} for sid, item_id, fp in listings],
+    )
+
+
+_SAVE_LISTINGS = BulkInsert(LISTING, conflict=["source_id", "item_id"], update=["fingerprint"])
 
 
 _ITEM_IDS = select(ITEM.c.id, ITEM.c.url).where(ITEM.c.url.in_(bindparam("urls", expanding=True)))
@@ -177,28 +174,13 @@ def item_ids(connection: Connection, urls: Sequence[str]) -> dict[str, int]:
     return {row.url: row.id for row in connection.execute(_ITEM_IDS, {"urls": list(urls)})} if urls else {}
 
 
-def _upsert_listing(connection: Connection) -> Any:
-    statement = insert_for(connection, LISTING)
-    return statement.on_conflict_do_update(
-        index_elements=["source_id", "item_id"], set_={"fingerprint": statement.excluded.fingerprint}
-    )
-
-
 def save_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[int, str], int]:
     """Insert events (item_id, source_id, kind, fingerprint, changes, created_at); an identical
     event (same item, kind and content) is not inserted twice. Returns (item_id, kind) → id."""
-    if not rows:
-        return {}
-    statement = prepared(
-        connection,
-        "save_events",
-        lambda c: (
-            insert_for(c, EVENT)
-            .on_conflict_do_nothing(index_elements=["item_id", "kind", "fingerprint"])
-            .returning(EVENT.c.id, EVENT.c.item_id, EVENT.c.kind)
-        ),
-    )
-    return {(row.item_id, row.kind): row.id for row in connection.execute(statement, list(rows))}
+    return {(item_id, kind): event_id for event_id, item_id, kind in _SAVE_EVENTS.execute(connection, rows)}
+
+
+_SAVE_EVENTS = BulkInsert(EVENT, conflict=["item_id", "kind", "fingerprint"], returning=["id", "item_id", "kind"])
 
 
 def save_classifications(
@@ -219,7 +201,7 @@ def save_classifications(
         }
         for item_id, result in results.items()
     ]
-    connection.execute(prepared(connection, "save_classifications", _upsert_classification), rows)
+    _SAVE_CLASSIFICATIONS.execute(connection, rows)
     if not new_items:
         connection.execute(_DELETE_LABELS, {"item_ids": list(results)})
     labels = [
@@ -234,10 +216,9 @@ def save_classifications(
 _DELETE_LABELS = delete(ITEM_LABEL).where(ITEM_LABEL.c.item_id.in_(bindparam("item_ids", expanding=True)))
 
 
-def _upsert_classification(connection: Connection) -> Any:
-    statement = insert_for(connection, CLASSIFICATION)
-    columns = ("labels", "scores", "evidence", "facts", "model", "classified_at")
-    return statement.on_conflict_do_update(index_elements=["item_id"], set_={name: statement.excluded[name] for name in columns})
+_SAVE_CLASSIFICATIONS = BulkInsert(
+    CLASSIFICATION, conflict=["item_id"], update=["labels", "scores", "evidence", "facts", "model", "classified_at"]
+)
 
 
 def save_attachments(connection: Connection, item_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:

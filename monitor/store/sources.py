@@ -24,7 +24,8 @@ from sqlalchemy import (
 
 from monitor.errors import StoreError
 from monitor.models import SourceRow
-from monitor.store.database import FETCH_STATE, ITEM, SOURCE, Store, insert_for, prepared
+from monitor.store.bulk import BulkInsert
+from monitor.store.database import FETCH_STATE, ITEM, SOURCE, Store, insert_for
 
 logger = logging.getLogger(__name__)
 
@@ -181,14 +182,12 @@ def finish_failure(connection: Connection, source_id: str, *, next_due_at: datet
 
 def save_fetch_states(connection: Connection, states: Sequence[dict[str, Any]]) -> None:
     """Upsert conditional-GET state: dicts with url, source_id, etag, last_modified, last_status, fetched_at."""
-    if states:
-        connection.execute(prepared(connection, "save_fetch_states", _upsert_fetch_state), list(states))
+    _SAVE_FETCH_STATES.execute(connection, states)
 
 
-def _upsert_fetch_state(connection: Connection) -> Any:
-    statement = insert_for(connection, FETCH_STATE)
-    columns = ("source_id", "etag", "last_modified", "last_status", "fetched_at")
-    return statement.on_conflict_do_update(index_elements=["url"], set_={name: statement.excluded[name] for name in columns})
+_SAVE_FETCH_STATES = BulkInsert(
+    FETCH_STATE, conflict=["url"], update=["source_id", "etag", "last_modified", "last_status", "fetched_at"]
+)
 
 
 def source_rows(connection: Connection) -> list[SourceRow]:

@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, and_, bindparam, delete, func, select
 
 from monitor.models import ItemVersionRow
-from monitor.store.database import ITEM, insert_for, prepared
+from monitor.store.bulk import BulkInsert
+from monitor.store.database import ITEM
 
 ITEM_VERSION = ItemVersionRow.__table__
 
@@ -100,17 +101,15 @@ _DROP_OLDEST = delete(ITEM_VERSION).where(
 )
 
 
+_INSERT_VERSIONS = BulkInsert(ITEM_VERSION, conflict=["item_id", "number"])
+
+
 def save_versions(connection: Connection, versions: Sequence[ItemVersion], keep: int) -> None:
     """Insert new versions, then delete what falls beyond each item's ``keep`` newest. A version
     another process wrote meanwhile under the same number stands."""
     if not versions:
         return
-    statement = prepared(
-        connection,
-        "save_versions",
-        lambda c: insert_for(c, ITEM_VERSION).on_conflict_do_nothing(index_elements=["item_id", "number"]),
-    )
-    connection.execute(statement, [version._asdict() for version in versions])
+    _INSERT_VERSIONS.execute(connection, [version._asdict() for version in versions])
     beyond = [{"version_item": v.item_id, "oldest_kept": v.number - keep + 1} for v in versions if v.number > keep]
     if beyond:
         connection.execute(_DROP_OLDEST, beyond)
