@@ -13,6 +13,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Connection,
     Engine,
@@ -183,7 +184,7 @@ def one_of(connection: Connection, column: Any, name: str) -> Any:
     IN is rendered again for every length of the list, which cost more than a lookup of twenty
     items itself. PostgreSQL binds an array; SQLite, the list as JSON, read by json_each."""
     if connection.dialect.name == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
     return column.in_(select(func.json_each(bindparam(name, type_=JSON)).table_valued("value").c.value))
 
 
