@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import lru_cache
 
 import soupsieve
@@ -102,7 +102,7 @@ def _collect_text(tag: Tag, parts: list[str]) -> None:
     if is_block:
         parts.append("\n")
     if tag.name not in _SKIPPED_TAGS:
-        for child in tag.children:
+        for child in tag.contents:
             if isinstance(child, Tag):
                 _collect_text(child, parts)
             elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
@@ -115,23 +115,47 @@ def inline_text(node: Tag | None) -> str:
     """Text of a small inline node (a link, a table cell) on one line."""
     if node is None:
         return ""
-    if next(tags(node, *_STRUCTURE_TAGS), None) is None:
-        return _ASCII_BLANKS.sub(" ", node.get_text().replace("\n", " ")).strip(_ASCII_BLANK_CHARS)
-    return block_text(node).replace("\n", " ")
+    parts: list[str] = []
+    types = node.interesting_string_types
+    if not _inline_strings(node, Tag.MAIN_CONTENT_STRING_TYPES if types is None else types, parts):
+        return block_text(node).replace("\n", " ")
+    return _ASCII_BLANKS.sub(" ", "".join(parts).replace("\n", " ")).strip(_ASCII_BLANK_CHARS)
+
+
+def _inline_strings(tag: Tag, types: Collection[type], parts: list[str]) -> bool:
+    """Collects the strings ``get_text()`` joins (those of ``types``); False, at once, on a block,
+    a script or a ruby reading inside: such a node's text is block_text's."""
+    for child in tag.contents:
+        if isinstance(child, Tag):
+            if child.name in _STRUCTURE_TAGS or not _inline_strings(child, types, parts):
+                return False
+        elif type(child) in types:
+            parts.append(child)
+    return True
 
 
 # Walks rather than find_all(): bs4 4.13+ builds a filter object per call, which costs more than
 # the walk over a list row or a paragraph.
 def tags(node: Tag, *names: str) -> Iterator[Tag]:
-    """The descendants of ``node`` named ``names`` (any tag when none), in document order."""
-    for descendant in node.descendants:
-        if isinstance(descendant, Tag) and (not names or descendant.name in names):
-            yield descendant
+    """The descendants of ``node`` named ``names`` (any tag when none), in document order. The
+    walk follows each tag's ``contents`` (cheaper than bs4's ``descendants``): change the tree
+    after the walk, not during it."""
+    walks = [iter(node.contents)]
+    while walks:
+        for child in walks[-1]:
+            if isinstance(child, Tag):
+                if not names or child.name in names:
+                    yield child
+                if child.contents:
+                    walks.append(iter(child.contents))
+                    break
+        else:
+            walks.pop()
 
 
 def child_tags(node: Tag, *names: str) -> list[Tag]:
     """The children of ``node`` named ``names`` (any tag when none)."""
-    return [child for child in node.children if isinstance(child, Tag) and (not names or child.name in names)]
+    return [child for child in node.contents if isinstance(child, Tag) and (not names or child.name in names)]
 
 
 @lru_cache(maxsize=256)
