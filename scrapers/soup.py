@@ -21,6 +21,7 @@ from bs4 import (
     Doctype,
     MarkupResemblesLocatorWarning,
     NavigableString,
+    PageElement,
     ProcessingInstruction,
     Tag,
     XMLParsedAsHTMLWarning,
@@ -69,11 +70,16 @@ def parse_html(page: Page, keep: Keep | None = None) -> BeautifulSoup:
 def discard(soup: BeautifulSoup) -> None:
     """Take a soup apart once it is read. Each node links to its parent and neighbours, so a soup
     dropped whole waits for the garbage collector, which traces it (twice, as a poll's soups
-    outlive a young collection); taken apart, it is freed at once. ``BeautifulSoup.decompose``
-    alone frees only the soup object: its ``next_element``, where the walk starts, is None."""
-    for child in list(soup.contents):
-        child.decompose()
-    soup.decompose()
+    outlive a young collection); taken apart, it is freed at once. Its nodes are emptied as
+    ``decompose()`` empties them, without the unlinking from their neighbours that ``decompose()``
+    does first (each is emptied, so no link survives), at a third of its cost."""
+    nodes: list[PageElement] = [soup]
+    for node in nodes:  # grows as it is read: every node once
+        contents = node.__dict__.get("contents")
+        if contents:
+            nodes.extend(contents)
+    for node in nodes:
+        node.__dict__.clear()
 
 
 def fragment_text(markup: str) -> str:
