@@ -74,6 +74,8 @@ def nfkc(text: str) -> str:
 
 def normalize(text: str) -> str:
     """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks."""
+    if not text:  # a list entry's summary, mostly: the rules would cost µs to find nothing
+        return text
     text = _FOOTNOTE_MARKS.sub("", text)
     text = nfkc(text)
     text = _DASH_BETWEEN_DIGITS.sub(r"\1-", text)
