@@ -143,20 +143,19 @@ def _inline_strings(tag: Tag, types: Collection[type], parts: list[str]) -> bool
 # Walks rather than find_all(): bs4 4.13+ builds a filter object per call, which costs more than
 # the walk over a list row or a paragraph.
 def tags(node: Tag, *names: str) -> Iterator[Tag]:
-    """The descendants of ``node`` named ``names`` (any tag when none), in document order. The
-    walk follows each tag's ``contents`` (cheaper than bs4's ``descendants``): change the tree
-    after the walk, not during it."""
-    walks = [iter(node.contents)]
-    while walks:
-        for child in walks[-1]:
-            if isinstance(child, Tag):
-                if not names or child.name in names:
-                    yield child
-                if child.contents:
-                    walks.append(iter(child.contents))
-                    break
-        else:
-            walks.pop()
+    """The descendants of ``node`` named ``names`` (any tag when none), in document order: bs4's
+    ``descendants`` walk (each element's ``next_element``, up to the one after the last
+    descendant), at half its cost."""
+    last = node
+    while isinstance(last, Tag) and last.contents:
+        last = last.contents[-1]
+    end = last.next_element
+    current = node.contents[0] if node.contents else end
+    while current is not end and current is not None:
+        successor = current.next_element
+        if isinstance(current, Tag) and (not names or current.name in names):
+            yield current
+        current = successor
 
 
 def child_tags(node: Tag, *names: str) -> list[Tag]:
