@@ -73,9 +73,19 @@ def nfkc(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks."""
+    """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks.
+
+    Cached for texts of a page's size: a detail page's body is normalized by its scraper (to read
+    its date) and again for the stored item, and the two calls are a few pages apart."""
     if not text:  # a list entry's summary, mostly: the rules would cost µs to find nothing
         return text
+    return _normalized(text) if len(text) > _LONGEST_CACHED else _normalized_cached(text)
+
+
+_LONGEST_CACHED = 16_384  # characters: the cache holds at most 128 of them, and their normal forms
+
+
+def _normalized(text: str) -> str:
     text = _FOOTNOTE_MARKS.sub("", text)
     text = nfkc(text)
     text = _DASH_BETWEEN_DIGITS.sub(r"\1-", text)
@@ -87,11 +97,14 @@ def normalize(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+_normalized_cached = lru_cache(maxsize=128)(_normalized)
+
+
 @lru_cache(maxsize=1 << 16)
 def normalize_line(text: str) -> str:
     """``normalize`` for one-line fields such as titles: every break becomes a space (cached:
     titles are normalized for the list fingerprint and again for the stored item)."""
-    return " ".join(normalize(text).split())
+    return " ".join(_normalized(text).split()) if text else text
 
 
 def content_hash(*parts: str) -> str:

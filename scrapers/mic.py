@@ -72,7 +72,7 @@ class PressList(HtmlList[PressListOptions]):
 
     kind = "mic_press_list"
     Options = PressListOptions
-    keep = _TEMPLATE
+    keep = ("div.contentsBody",)  # the list reads no title
     default_detail = "mic_page"
     page_urls = staticmethod(press_list_pages)
 

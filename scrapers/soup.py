@@ -40,8 +40,9 @@ warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Only markup's own blanks collapse; an ideographic space (U+3000) is part of the raw text.
-_ASCII_BLANK_CHARS = " \t\r\f\v"
 _ASCII_BLANKS = re.compile("[ \t\r\f\v]+")
+# The blanks and breaks of a text read as one line, but a single space (nothing to replace).
+_LINE_BLANKS = re.compile("[\t\n\r\f\v][ \t\n\r\f\v]*| [ \t\n\r\f\v]+")
 _SKIPPED_TAGS = frozenset({"script", "style", "rt", "rp", "noscript", "template", "button"})
 _BLOCK_TAGS = frozenset(
     "p div li tr h1 h2 h3 h4 h5 h6 section article table dd dt ul ol br header footer figure figcaption blockquote pre".split()
@@ -99,7 +100,7 @@ def block_text(node: Tag) -> str:
     """Text of ``node`` with one line per block element and ``<br>``; scripts and ruby readings dropped."""
     parts: list[str] = []
     _collect_text(node, parts)
-    lines = (_ASCII_BLANKS.sub(" ", line).strip(_ASCII_BLANK_CHARS) for line in "".join(parts).split("\n"))
+    lines = (line.strip(" ") for line in _ASCII_BLANKS.sub(" ", "".join(parts)).split("\n"))  # blanks: one space
     return "\n".join(line for line in lines if line)
 
 
@@ -125,7 +126,7 @@ def inline_text(node: Tag | None) -> str:
     types = node.interesting_string_types
     if not _inline_strings(node, Tag.MAIN_CONTENT_STRING_TYPES if types is None else types, parts):
         return block_text(node).replace("\n", " ")
-    return _ASCII_BLANKS.sub(" ", "".join(parts).replace("\n", " ")).strip(_ASCII_BLANK_CHARS)
+    return _LINE_BLANKS.sub(" ", "".join(parts)).strip(" ")
 
 
 def _inline_strings(tag: Tag, types: Collection[type], parts: list[str]) -> bool:
