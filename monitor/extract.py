@@ -74,13 +74,11 @@ async def _parse(page: Page, parse: Callable[[], T]) -> T:
 
 
 def clean_item(raw: RawItem) -> RawItem:
-    return replace(
-        raw,
-        link=without_controls(raw.link).strip(),
-        title=without_controls(raw.title),
-        summary=without_controls(raw.summary),
-        attributes=_clean(raw.attributes),
-    )
+    link, title, summary = without_controls(raw.link).strip(), without_controls(raw.title), without_controls(raw.summary)
+    attributes = _clean(raw.attributes)
+    if (link, title, summary, attributes) == (raw.link, raw.title, raw.summary, raw.attributes):
+        return raw  # nearly always: nothing to clean, and no copy to make (a list page has hundreds of items)
+    return replace(raw, link=link, title=title, summary=summary, attributes=attributes)
 
 
 def clean_article(parsed: Article) -> Article:

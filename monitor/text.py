@@ -15,7 +15,9 @@ import unicodedata
 from functools import lru_cache
 
 _FOOTNOTE_MARKS = re.compile("[\u00b9\u00b2\u00b3\u2070-\u2079]")
-_DASH_BETWEEN_DIGITS = re.compile("(?<=[0-9])[\u2010-\u2015\u2212\uff0d\u30fc\u2500\u2501-](?=[0-9])")
+_DASH_BETWEEN_DIGITS = re.compile(
+    "([0-9])[\u2010-\u2015\u2212\uff0d\u30fc\u2500\u2501-](?=[0-9])"
+)  # the digit first: a quick scan
 _WAVE_DASHES = re.compile("[\u301c\uff5e\u223c]")
 _BLANKS = re.compile(r"[ \r\f\v\u00a0\u200b]+")
 _TABS = re.compile(r"[ ]*\t[\t ]*")  # tabs separate table cells: kept, one per cell boundary
@@ -38,21 +40,71 @@ def without_controls(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
+# NFKC where it changes something. A character of _STABLE is its own NFKC form and nothing before
+# it composes with it, so NFKC changes nothing across it: only the runs of other characters are
+# normalized, each with the character before it unless the run starts with one that composes with
+# nothing before it either (_FRESH: full-width ASCII, the ideographic space, half-width katakana).
+# A Japanese text is mostly kana and kanji: NFKC of the whole text costs three times this.
+# tests/test_text.py checks both classes against unicodedata, and the result on generated text.
+_STABLE = (
+    "\x00-\x7f\u2010\u2012-\u2016\u2018-\u2023\u203b\u2190-\u222b\u25a0-\u25ff"
+    "\u3001-\u3029\u3041-\u3096\u309d\u309e\u30a0-\u30fe\u4e00-\u9fff"
+)
+_FRESH = "\u3000\uff01-\uff5e\uff61-\uff9d"
+_UNSTABLE_RUN = re.compile(f"[^{_STABLE}]+")
+_STARTS_FRESH = re.compile(f"[{_FRESH}]")
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, normalizing only what it may change."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    pieces = []
+    done = 0
+    for run in _UNSTABLE_RUN.finditer(text):
+        start = run.start()
+        if start > done and not _STARTS_FRESH.match(text, start):  # runs are apart: text[start - 1] is stable
+            start -= 1
+        pieces.append(text[done:start])
+        pieces.append(unicodedata.normalize("NFKC", text[start : run.end()]))
+        done = run.end()
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 def normalize(text: str) -> str:
-    """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks."""
+    """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks.
+
+    Cached for texts of a page's size: a detail page's body is normalized by its scraper (to read
+    its date) and again for the stored item, and the two calls are a few pages apart."""
+    if not text:  # a list entry's summary, mostly: the rules would cost µs to find nothing
+        return text
+    return _normalized(text) if len(text) > _LONGEST_CACHED else _normalized_cached(text)
+
+
+_LONGEST_CACHED = 16_384  # characters: the cache holds at most 128 of them, and their normal forms
+
+
+def _normalized(text: str) -> str:
     text = _FOOTNOTE_MARKS.sub("", text)
-    text = unicodedata.normalize("NFKC", text)
-    text = _DASH_BETWEEN_DIGITS.sub("-", text)
+    text = nfkc(text)
+    text = _DASH_BETWEEN_DIGITS.sub(r"\1-", text)
     text = _WAVE_DASHES.sub("~", text)
-    lines = (_TABS.sub("\t", _BLANKS.sub(" ", line)).strip(" \t") for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _BLANKS.sub(" ", text)  # within lines: the pattern has no line break
+    if "\t" in text:
+        text = _TABS.sub("\t", text)
+    text = "\n".join(line.strip(" \t") for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+_normalized_cached = lru_cache(maxsize=128)(_normalized)
 
 
 @lru_cache(maxsize=1 << 16)
 def normalize_line(text: str) -> str:
     """``normalize`` for one-line fields such as titles: every break becomes a space (cached:
     titles are normalized for the list fingerprint and again for the stored item)."""
-    return " ".join(normalize(text).split())
+    return " ".join(_normalized(text).split()) if text else text
 
 
 def content_hash(*parts: str) -> str:

@@ -72,7 +72,7 @@ class PressList(HtmlList[PressListOptions]):
 
     kind = "mic_press_list"
     Options = PressListOptions
-    keep = _TEMPLATE
+    keep = ("div.contentsBody",)  # the list reads no title
     default_detail = "mic_page"
     page_urls = staticmethod(press_list_pages)
 
@@ -86,7 +86,8 @@ class PressList(HtmlList[PressListOptions]):
             if anchor is None or all(cell.name == "th" for cell in cells):
                 continue
             # A broken row may hold its link outside any cell: then it has no date or bureau of its own.
-            link_cell = next((i for i, cell in enumerate(cells) if any(a is anchor for a in tags(cell, "a"))), None)
+            holder = _child_holding(row, anchor)
+            link_cell = next((i for i, cell in enumerate(cells) if cell is holder), None)
             row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell else None
             current_date = row_date or current_date
             later_cells = cells[link_cell + 1 :] if link_cell is not None else []
@@ -102,6 +103,13 @@ class PressList(HtmlList[PressListOptions]):
         if not items and next(tags(root, "table"), None) is None:
             raise ParseError(f"{page.url}: no 報道資料 table in the page")
         return items
+
+
+def _child_holding(parent: Tag, node: Tag) -> Tag:
+    """The child of ``parent`` that ``node`` (a descendant) lies in."""
+    while node.parent is not parent:
+        node = node.parent
+    return node
 
 
 @register

@@ -25,6 +25,15 @@ _PART = re.compile(r"([.#])([\w-]+)|\[([\w-]+)(?:(\*?=)([^\]]+))?\]")
 
 _Attributes = Mapping[str, str]
 
+# A tag's own fields: set per tag. The others Tag.__init__ takes from the builder (the same for every
+# soup of _TreeSoupBuilder) and the tag's name, so they are copied from the first tag of that name.
+_NODE_FIELDS = frozenset({"attrs", "contents", "_namespaces", "parent", "previous_element", "next_element"})
+_NODE_FIELDS |= {"previous_sibling", "next_sibling"}
+_TAG_FIELDS: dict[str, dict[str, object]] = {}
+_MAX_TAG_NAMES = 1024
+_new_object = object.__new__
+_new_string = str.__new__
+
 
 class Keep:
     """The elements to parse: ``Keep("title", "div.contentsBody", "script[type=application/ld+json]")``.
@@ -137,13 +146,20 @@ class _TreeSoupBuilder(LXMLTreeBuilder):
 
 
 class _Growth:
-    """The soup as it grows, one subtree after another, in document order."""
+    """The soup as it grows, one subtree after another, in document order.
+
+    Each tag and string gets the fields ``Tag.__init__`` and ``NavigableString``'s ``__new__`` and
+    ``setup()`` give it, set directly (a quarter of their cost): what ``Tag.__init__`` takes from
+    the builder and the tag's name is the same for every tag of that name, so it is copied from
+    the first tag of that name it made; the links are set as ``setup()`` sets them.
+    """
 
     def __init__(self, builder: _TreeSoupBuilder) -> None:
         assert builder.soup is not None
         self.soup: BeautifulSoup = builder.soup
         self.builder = builder
-        self.namespaces = builder.active_namespace_prefixes[-1]
+        self.namespaces = builder.active_namespace_prefixes[-1] or {}
+        self.multi_valued = _multi_valued(builder)
         self.last: Tag | NavigableString | None = None  # the element made last (each links to the one before)
 
     def add(self, nodes: Iterable[etree._Element]) -> None:
@@ -163,25 +179,67 @@ class _Growth:
     def add_tag(self, element: etree._Element, name: str, parent: Tag, strings: type[NavigableString], preserving: bool) -> None:
         builder = self.builder
         attributes = builder.attribute_dict_class(element.items())
-        tag = Tag(self.soup, builder, name, None, None, attributes, parent, self.last, namespaces=self.namespaces)
-        parent.contents.append(tag)
-        self.last = tag
+        if attributes and not self.multi_valued.isdisjoint(attributes):  # class="a b" becomes a list
+            attributes = builder._replace_cdata_list_attribute_values(name, attributes)
+        fields = _TAG_FIELDS.get(name) or self.tag_fields(name)
+        fields = fields.copy()
+        fields["attrs"] = attributes
+        fields["contents"] = []
+        fields["_namespaces"] = self.namespaces
+        tag = _new_object(Tag)
+        tag.__dict__ = fields
+        self.link(tag, fields, parent)
+        builder.set_up_substitutions(tag)  # a <meta> tag's charset, replaced when the soup is written out
         strings = builder.string_containers.get(name, strings)
         preserving = preserving or name in builder.preserve_whitespace_tags
-        if element.text:
-            self.add_string(element.text, tag, strings, preserving)
+        text = element.text
+        if text:
+            self.add_string(text, tag, strings, preserving)
         for child in element:
-            self.add_node(child, tag, strings, preserving)
-            if child.tail:
-                self.add_string(child.tail, tag, strings, preserving)
+            child_name = child.tag
+            if child_name.__class__ is str:
+                self.add_tag(child, child_name, tag, strings, preserving)
+            else:
+                self.add_node(child, tag, strings, preserving)
+            text = child.tail
+            if text:
+                self.add_string(text, tag, strings, preserving)
+
+    def tag_fields(self, name: str) -> dict[str, object]:
+        made = Tag(self.soup, self.builder, name, namespaces=self.namespaces)
+        fields = {key: value for key, value in vars(made).items() if key not in _NODE_FIELDS}
+        if len(_TAG_FIELDS) < _MAX_TAG_NAMES:  # a page may invent any number of tag names
+            _TAG_FIELDS[name] = fields
+        return fields
 
     def add_string(self, text: str, parent: Tag, kind: type[NavigableString], preserving: bool) -> None:
         if not preserving and not text.strip(BeautifulSoup.ASCII_SPACES):  # as BeautifulSoup.endData does
             text = "\n" if "\n" in text else " "
-        string = kind(text)
-        string.setup(parent, self.last)
-        parent.contents.append(string)
-        self.last = string
+        string = _new_string(kind, text)
+        fields = string.__dict__
+        fields["hidden"] = False
+        self.link(string, fields, parent)
+
+    def link(self, node: Tag | NavigableString, fields: dict[str, object], parent: Tag) -> None:
+        """``node`` as the last child of ``parent``, after the element made last (as ``setup()`` links them)."""
+        siblings = parent.contents
+        previous_sibling = siblings[-1] if siblings else None
+        last = self.last
+        fields["parent"] = parent
+        fields["previous_element"] = last
+        fields["next_element"] = fields["next_sibling"] = None
+        fields["previous_sibling"] = previous_sibling
+        if last is not None:
+            last.next_element = node
+        if previous_sibling is not None:
+            previous_sibling.next_sibling = node
+        siblings.append(node)
+        self.last = node
+
+
+def _multi_valued(builder: _TreeSoupBuilder) -> frozenset[str]:
+    """The attributes that may hold a list of words (``class``, ``rel``...), whatever the tag."""
+    return frozenset(name for names in builder.cdata_list_attributes.values() for name in names)
 
 
 def tree_soup(text: str, keep: Keep | None = None) -> BeautifulSoup:
