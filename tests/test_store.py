@@ -216,3 +216,17 @@ def test_the_migration_gives_every_stored_item_its_current_version(database_url)
     assert (fetched.fingerprint, fetched.from_detail) == ("f", True)
     assert (listed.fetched_at, listed.attachments, listed.from_detail) == (NOW, [], False)
     database.dispose()
+
+
+def test_new_items_inserted_in_several_statements_each_get_their_own_id(database_url):
+    # 250 rows: three multi-row statements on SQLite (100 rows each at most), one on PostgreSQL.
+    database = open_store(database_url)
+    urls = [f"https://x/{n}" for n in range(250)]
+    with database.begin() as c:
+        store.sync_sources(c, [("a", "feed", "https://a", True)], NOW)
+        before = store.insert_items(c, [_item(urls[150])])
+        inserted = store.insert_items(c, [_item(url) for url in urls])
+        stored = store.item_ids(c, urls)
+    assert set(inserted) == set(urls) - {urls[150]}
+    assert inserted == {url: stored[url] for url in inserted} and stored[urls[150]] == before[urls[150]]
+    database.dispose()

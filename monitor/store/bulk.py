@@ -129,11 +129,13 @@ _NOTHING = object()
 
 
 class _ValuesRows:
-    """SQLite: ``VALUES (?, …), …``, as many rows a statement as its limit of parameters allows."""
+    """SQLite: ``VALUES (?, …), …``, as many rows a statement as the engine's
+    ``insertmanyvalues_page_size`` (monitor.store.database) and its limit of parameters allow."""
 
     def __init__(self, columns: Sequence[Any], dialect: Dialect) -> None:
         self.row = "(" + ", ".join("?" for _ in columns) + ")"
-        self.per_statement = max(1, dialect.insertmanyvalues_max_parameters // len(columns))
+        allowed = dialect.insertmanyvalues_max_parameters // len(columns)
+        self.per_statement = max(1, min(dialect.insertmanyvalues_page_size, allowed))
 
     def statements(self, columns: list[list[Any]], count: int) -> list[tuple[str, tuple[Any, ...]]]:
         statements = []
