@@ -103,8 +103,8 @@ class Pipeline:
         try:
             while more or running:
                 if more and len(running) <= pool // 2:
-                    # In a thread: on SQLite the claim waits for the recorder's write lock.
-                    claimed = await asyncio.to_thread(self.claim, source_ids, due_only, pool - len(running), exclude=polled)
+                    # In a thread: the claim waits for the database (on SQLite, another process's writes).
+                    claimed = await self.store.in_thread(self.claim, source_ids, due_only, pool - len(running), exclude=polled)
                     more = due_only and len(claimed) == pool - len(running)
                     polled += [source.id for source in claimed]
                     for source in claimed:
@@ -185,12 +185,12 @@ class Pipeline:
         report.listed = len(entries)
         report.baseline = claimed.baseline_at is None and not backfill
         # In a thread: the lookups must not stall the other sources' requests.
-        known, retrying = await asyncio.to_thread(self._known, spec, entries, claimed.detail_retry_due and not report.baseline)
+        known, retrying = await self.store.in_thread(self._known, spec, entries, claimed.detail_retry_due and not report.baseline)
         work = plan(entries, known, source_id=spec.id, backfill=backfill, retrying=retrying)
         if report.baseline:
             inserts = [item_row(spec.id, from_listing(entry), SETTLED, baseline=True) for entry in work.new]
             return self._outcome(spec, report, fresh, work, _Settled(inserts, [], [], []), [])
-        stored = await asyncio.to_thread(self._stored_content, work)
+        stored = await self.store.in_thread(self._stored_content, work)
         work.retry += [(stored_entry(known_item, stored[known_item.id]), known_item) for known_item in work.retry_unlisted]
         results = await self._fetch_details(spec, work.needs_detail, report, deadline, unlimited=backfill, progress=progress)
         read_before = {url: read for content in stored.values() for url, read in content.attachment_texts.items()}

@@ -115,7 +115,7 @@ class Recorder:
     async def _write_batch(self, batch: list[SourceOutcome]) -> None:
         async with self._writing:  # batches are written in the order they were formed
             try:
-                await asyncio.to_thread(self._write_safely, batch)
+                await self._store.in_thread(self._write_safely, batch)
             except Exception:  # a bug, not the database: the sources are polled again once their leases expire
                 logger.exception("could not record %d poll(s)", len(batch))
         _count_polls(batch)

@@ -61,8 +61,8 @@ class Poller:
         if free <= 0:
             return
         try:
-            # In a thread: on SQLite the claim waits for the recorder's write lock.
-            claimed = await asyncio.to_thread(
+            # In a thread: the claim waits for the database (on SQLite, another process's writes).
+            claimed = await self._pipeline.store.in_thread(
                 self._pipeline.claim, None, True, free, exclude=list(self._busy), reclaim=sorted(self._unrecorded)
             )
         except StoreError as exc:
@@ -97,7 +97,7 @@ class Poller:
             await asyncio.gather(*late, return_exceptions=True)
             if abandoned:
                 logger.warning("polls of %s did not finish within %gs: their sources are due again", ", ".join(abandoned), grace)
-                await asyncio.to_thread(self._release, abandoned)
+                await self._pipeline.store.in_thread(self._release, abandoned)
         await self._recorder.drain()
 
     def _release(self, source_ids: list[str]) -> None:

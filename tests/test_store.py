@@ -1,5 +1,9 @@
+import asyncio
+import contextvars
+import threading
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -229,4 +233,35 @@ def test_new_items_inserted_in_several_statements_each_get_their_own_id(database
         stored = store.item_ids(c, urls)
     assert set(inserted) == set(urls) - {urls[150]}
     assert inserted == {url: stored[url] for url in inserted} and stored[urls[150]] == before[urls[150]]
+    database.dispose()
+
+
+_CALLER = contextvars.ContextVar("caller", default="")
+
+
+def test_database_calls_run_off_the_event_loop_with_the_callers_context(database_url):
+    database = open_store(database_url)
+
+    def where(sleep: float) -> tuple[int, str]:
+        with database.read() as c:
+            store.item_ids(c, ["https://x/1"])
+        threading.Event().wait(sleep)  # overlapping calls, had they threads to overlap in
+        return threading.get_ident(), _CALLER.get()
+
+    def refused() -> None:
+        raise ValueError("refused")
+
+    async def calls() -> list[tuple[int, str]]:
+        _CALLER.set("poll")
+        with pytest.raises(ValueError, match="refused"):
+            await database.in_thread(refused)
+        return await asyncio.gather(*(database.in_thread(where, 0.02) for _ in range(4)))
+
+    results = asyncio.run(calls())
+    threads = {thread for thread, _ in results}
+    assert threading.get_ident() not in threads and {caller for _, caller in results} == {"poll"}
+    if database.dialect == "sqlite":  # one thread: one connection and its caches, one malloc arena
+        assert len(threads) == 1
+    else:  # PostgreSQL: each call waits a round trip, several at once
+        assert len(threads) > 1
     database.dispose()
