@@ -37,6 +37,20 @@ def test_migrations_reach_head_match_the_models_and_are_idempotent(database_url)
         )
 
 
+def test_only_the_named_sources_are_claimed_however_many_are_named(database_url):
+    database = open_store(database_url)
+    names = [f"s{index:04}" for index in range(1200)]
+    with database.begin() as c:
+        store.sync_sources(c, [(name, "feed", f"https://{name}", True) for name in names], NOW)
+    lease = NOW + timedelta(minutes=10)
+    with database.begin() as c:
+        # the service names every configured source that is not busy: here all but the first 1000
+        claimed = store.claim_sources(c, NOW, owner="p1", lease_until=lease, limit=500, ids=names[1000:] + ["gone"])
+    with database.begin() as c:
+        nothing = store.claim_sources(c, NOW, owner="p2", lease_until=lease, limit=500, ids=[])
+    assert sorted(source.id for source in claimed) == names[1000:] and nothing == []
+
+
 def test_due_sources_are_claimed_once_until_their_lease_expires(database_url):
     database = open_store(database_url)
     with database.begin() as c:

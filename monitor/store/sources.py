@@ -25,7 +25,7 @@ from sqlalchemy import (
 from monitor.errors import StoreError
 from monitor.models import SourceRow
 from monitor.store.bulk import BulkInsert
-from monitor.store.database import FETCH_STATE, ITEM, SOURCE, Store, insert_for
+from monitor.store.database import FETCH_STATE, ITEM, SOURCE, Store, insert_for, one_of
 
 logger = logging.getLogger(__name__)
 
@@ -89,14 +89,19 @@ def claim_sources(
     if reclaim:
         free = free | and_(SOURCE.c.lease_owner == owner, SOURCE.c.id.in_(list(reclaim)))
         condition = or_(condition, and_(SOURCE.c.enabled.is_(True), SOURCE.c.id.in_(list(reclaim)), free))
+    parameters: dict[str, list[str]] = {}
     if ids is not None:
-        condition = and_(condition, SOURCE.c.id.in_(list(ids)))
+        # The service names every configured source that is not busy: one bound list, not an IN
+        # of a thousand literals prepared again (and kept by SQLite) whenever the busy set changes.
+        condition = and_(condition, one_of(connection, SOURCE.c.id, "ids"))
+        parameters["ids"] = list(ids)
     candidates = select(SOURCE.c.id).where(condition).order_by(SOURCE.c.next_due_at).limit(limit)
     claimed = connection.execute(
         update(SOURCE)
         .where(SOURCE.c.id.in_(candidates.scalar_subquery()), free)
         .values(lease_until=lease_until, lease_owner=owner, last_attempt_at=now)
-        .returning(SOURCE.c.id, SOURCE.c.baseline_at, SOURCE.c.consecutive_failures)
+        .returning(SOURCE.c.id, SOURCE.c.baseline_at, SOURCE.c.consecutive_failures),
+        parameters,
     ).all()
     if not claimed:
         return []
