@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from monitor.items import Change, ItemContent, RawItem
 from monitor.store import ItemVersion, KnownItem, StoredContent
-from monitor.text import content_hash, normalize, normalize_line, shorten
+from monitor.text import normalize_line, shorten
 
 _SNIPPET = 300
 
@@ -73,10 +73,16 @@ def list_entries(raw_items: Iterable[RawItem], canonicalize: Callable[[str], str
     return list(entries.values())
 
 
-@lru_cache(maxsize=1 << 16)
 def listing_fingerprint(title: str, summary: str) -> str:
-    """Cached: most entries of a changed list are the ones it had before."""
-    return content_hash(normalize_line(title), normalize(summary))
+    return listing_content(title, summary).fingerprint
+
+
+@lru_cache(maxsize=1 << 16)
+def listing_content(title: str, summary: str) -> ItemContent:
+    """A list entry's title and summary as an item's content, whose fingerprint is the entry's
+    listing fingerprint. Cached: most entries of a changed list are the ones it had before, and
+    an entry settled from the list (a baseline's) is made into its row's content right after."""
+    return ItemContent(title, summary)
 
 
 def plan(

@@ -216,7 +216,8 @@ class Pipeline:
         fetches = [self.fetcher.get(url, etag=claimed.validators.get(url, (None, None))[0], last_modified=claimed.validators.get(url, (None, None))[1]) for url in urls]  # fmt: skip
         try:
             async with asyncio.timeout_at(deadline):
-                pages = await asyncio.gather(*fetches)
+                # Most sources have one list page: awaited as it is, without gather's task and future.
+                pages = [await fetches[0]] if len(fetches) == 1 else await asyncio.gather(*fetches)
         except TimeoutError:
             raise TransportError(
                 spec.url, f"list pages not fetched within service.poll_deadline ({self._deadline_text})"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.details import DetailState
-from monitor.diff import ListEntry
+from monitor.diff import ListEntry, listing_content
 from monitor.items import Article, AttachmentText, Document, ItemContent, Page
 from monitor.jpdates import utcnow
 from monitor.text import normalize
@@ -29,7 +29,9 @@ class Prepared:
 
 def from_listing(entry: ListEntry) -> Prepared:
     raw = entry.raw
-    return Prepared(entry, ItemContent(raw.title, raw.summary), raw.summary, raw.published_at, None, dict(raw.attributes), False)
+    return Prepared(
+        entry, listing_content(raw.title, raw.summary), raw.summary, raw.published_at, None, dict(raw.attributes), False
+    )
 
 
 def from_article(entry: ListEntry, article: Article, attachments: tuple[AttachmentText, ...] = ()) -> Prepared:

@@ -7,6 +7,7 @@ remaining query parameters sorted, and no fragment. The URL actually fetched is 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -24,20 +25,31 @@ def canonical_url(url: str, base: str | None = None) -> str:
     return _canonical(urljoin(base, url.strip()) if base else url.strip())
 
 
+# A URL with no query, fragment, user or blank, of ASCII letters, digits and the path's plain
+# punctuation: what urlsplit would find in it is plain to see, and its canonical form is made
+# without it (a fifth of the cost, for the links a list shows for the first time).
+_PLAIN_URL = re.compile(r"https?://([a-z0-9.-]+(?::[0-9]+)?)(/[\w.~!$&'()*+,;=:@%/-]*)?", re.IGNORECASE | re.ASCII)
+
+
 @lru_cache(maxsize=1 << 16)
 def _canonical(absolute: str) -> str:
     # Cached: a list page repeats the same links on every poll.
+    if plain := _PLAIN_URL.fullmatch(absolute):
+        netloc, path = plain.groups()
+        return f"https://{_without_default_port(netloc.lower())}{path or '/'}"
     parts = urlsplit(absolute)
     scheme = parts.scheme.lower()
     if scheme == "http":
         scheme = "https"
-    netloc = parts.netloc.lower()
-    if netloc.endswith((":80", ":443")):
-        netloc = netloc.rsplit(":", 1)[0]
+    netloc = _without_default_port(parts.netloc.lower())
     query = parts.query
     if query:
         query = urlencode(sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not is_noise_param(k)))
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _without_default_port(netloc: str) -> str:
+    return netloc.rsplit(":", 1)[0] if netloc.endswith((":80", ":443")) else netloc
 
 
 def absolute_url(url: str, base: str) -> str:

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from monitor.charset import codec_for, declared_charset, decode
+from monitor.charset import _CONTROLS_ONLY_FROM_THEIR_BYTE, codec_for, declared_charset, decode
 from monitor.errors import DecodeError
 
 NEC_IBM_TEXT = "髙橋と山﨑が①番の㈱で"
@@ -55,3 +55,32 @@ def test_bytes_that_fit_no_charset_raise_a_clear_error():
 def test_unknown_labels_map_to_none():
     assert codec_for("x-unknown-charset") is None
     assert codec_for("Windows-31J") == "cp932"
+
+
+@pytest.mark.parametrize("codec", ["cp932", "euc_jp", "utf-8", "utf-16"])
+@pytest.mark.parametrize("control", ["\x00", "\x08", "\x0b", "\x0c", "\r\n", "\r", "\x1f", "\x7f"])
+def test_controls_are_removed_in_every_codec(codec, control):
+    text = f"<p>{NEC_IBM_TEXT if codec == 'cp932' else '行政指導'}{control}を行いました。\t終</p>\n"
+    expected = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", " ").replace("\x0c", " ")
+    expected = "".join(c for c in expected if c in "\t\n" or not (c < " " or c == "\x7f"))
+    assert decode(text.encode(codec), f"text/html; charset={codec}").text == expected
+
+
+def test_text_without_control_bytes_is_kept_as_decoded():
+    text = f"<p>{NEC_IBM_TEXT}\t終</p>\n" * 50
+    assert decode(text.encode("cp932"), "text/html; charset=Shift_JIS").text == text
+
+
+@pytest.mark.parametrize("codec", sorted(_CONTROLS_ONLY_FROM_THEIR_BYTE))
+def test_codecs_skipping_the_text_search_make_no_control_byte_part_of_a_character(codec):
+    """Why the text of bytes without control bytes is not searched: in these codecs, no other
+    character's bytes include one."""
+    control_bytes = set(range(0x20)) | {0x7F}
+    for code in range(0x80, 0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        try:
+            encoded = chr(code).encode(codec)
+        except UnicodeEncodeError:
+            continue
+        assert not control_bytes & set(encoded), (codec, hex(code))

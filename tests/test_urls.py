@@ -1,4 +1,9 @@
-from monitor.urls import canonical_url
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.urls import canonical_url, is_noise_param
 
 
 def test_scheme_host_port_fragment_and_noise_are_normalized():
@@ -20,3 +25,29 @@ def test_relative_links_resolve_against_the_page():
 
 def test_non_default_ports_are_part_of_the_identity():
     assert canonical_url("http://127.0.0.1:8080/a") == "https://127.0.0.1:8080/a"
+
+
+def _by_urlsplit(url: str) -> str:
+    """The canonical form as urlsplit reads the URL (what the plain URLs' shortcut must give)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.lower()
+    netloc = netloc.rsplit(":", 1)[0] if netloc.endswith((":80", ":443")) else netloc
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_noise_param(k)))
+    return urlunsplit(("https", netloc, parts.path or "/", query, ""))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "Https"]),
+    host=st.text(alphabet="aZ09.-", min_size=1, max_size=12),
+    port=st.sampled_from(["", ":80", ":443", ":8080", ":180", ":"]),
+    path=st.text(alphabet="/aZ09_.~!$&'()*+,;=:@%-?#é ", max_size=20),
+)
+def test_plain_urls_are_canonical_as_urlsplit_reads_them(scheme, host, port, path):
+    url = f"{scheme}://{host}{port}{path}"
+    assert canonical_url(url) == _by_urlsplit(url.strip())
+
+
+def test_the_shortcut_keeps_paths_as_written():
+    assert canonical_url("HTTPS://Example.JP:443//a/B%20c;d=1/@x") == "https://example.jp//a/B%20c;d=1/@x"
+    assert canonical_url("http://Example.JP") == "https://example.jp/"
