@@ -248,7 +248,7 @@ def _write_items(
 def _inserted_count(outcome: SourceOutcome, inserted: Mapping[str, object]) -> int:
     """How many of the outcome's new rows are new to the store: a first poll offers every item it
     lists (it looks nothing up), and the insert skips those stored already."""
-    return sum(row["url"] in inserted for row in outcome.inserts)
+    return len([row for row in outcome.inserts if row["url"] in inserted])
 
 
 def _item_ids(connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, int]) -> dict[str, int]:

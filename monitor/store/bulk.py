@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import partial
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Row, Table
@@ -43,6 +44,7 @@ class BulkInsert:
         self.conflict = tuple(conflict)
         self.update = tuple(update)
         self.returning = tuple(returning)
+        self._conflict_key = itemgetter(*self.conflict)  # a value, or a tuple of them
         self._built: dict[tuple[str, tuple[str, ...]], _Built] = {}
 
     def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Row[Any]]:
@@ -58,9 +60,9 @@ class BulkInsert:
     def _merged(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """One row per conflict key, as upserting the rows one after the other would leave it: an
         upsert may not touch a row twice in one PostgreSQL statement."""
-        merged: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+        merged: dict[Any, Mapping[str, Any]] = {}
         for row in rows:
-            key = tuple(row[name] for name in self.conflict)
+            key = self._conflict_key(row)
             earlier = merged.get(key)
             merged[key] = row if earlier is None else {**earlier, **{name: row[name] for name in self.update}}
         return list(merged.values())
