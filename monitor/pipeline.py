@@ -184,12 +184,16 @@ class Pipeline:
         entries = list_entries(await extract.list_items(spec, fresh), spec.scraper.canonicalize) if fresh else []
         report.listed = len(entries)
         report.baseline = claimed.baseline_at is None and not backfill
-        # In a thread: the lookups must not stall the other sources' requests.
-        known, retrying = await self.store.in_thread(self._known, spec, entries, claimed.detail_retry_due and not report.baseline)
-        work = plan(entries, known, source_id=spec.id, backfill=backfill, retrying=retrying)
         if report.baseline:
+            # A first poll looks nothing up: it only records what is listed, so every entry is
+            # offered as new, and the recorder's insert skips those stored already (it finds their
+            # ids and saves their listings, as it would have for known items).
+            work = plan(entries, {}, source_id=spec.id)
             inserts = [item_row(spec.id, from_listing(entry), SETTLED, baseline=True) for entry in work.new]
             return self._outcome(spec, report, fresh, work, _Settled(inserts, [], [], []), [])
+        # In a thread: the lookups must not stall the other sources' requests.
+        known, retrying = await self.store.in_thread(self._known, spec, entries, claimed.detail_retry_due)
+        work = plan(entries, known, source_id=spec.id, backfill=backfill, retrying=retrying)
         stored = await self.store.in_thread(self._stored_content, work)
         work.retry += [(stored_entry(known_item, stored[known_item.id]), known_item) for known_item in work.retry_unlisted]
         results = await self._fetch_details(spec, work.needs_detail, report, deadline, unlimited=backfill, progress=progress)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
@@ -192,8 +192,7 @@ def _write(
         store.finish_failure(connection, failed.report.source_id, next_due_at=failed.next_due_at, error=failed.report.error)
     succeeded = [o for o in outcomes if not o.report.error]
     changed = [o for o in succeeded if not o.unchanged]
-    if changed:
-        _write_items(connection, changed, now, tally, versions_per_item)
+    inserted = _write_items(connection, changed, now, tally, versions_per_item) if changed else {}
     store.finish_sources(
         connection,
         [
@@ -203,7 +202,7 @@ def _write(
                 "now": now,
                 # Only a poll that read every list page counts its items (a 304 says nothing).
                 "item_count": o.report.listed if not o.unchanged and o.report.not_modified == 0 else None,
-                "new_items": len(o.inserts),
+                "new_items": _inserted_count(o, inserted),
             }
             for o in succeeded
         ],
@@ -212,7 +211,8 @@ def _write(
 
 def _write_items(
     connection: Connection, changed: list[SourceOutcome], now: datetime, tally: metrics.Tally, versions_per_item: int
-) -> None:
+) -> dict[str, int]:
+    """Returns url → id of the items this batch inserted."""
     first_rows: dict[str, dict] = {}
     for outcome in changed:
         for row in outcome.inserts:
@@ -242,6 +242,13 @@ def _write_items(
     read = {ids[url]: texts for o in changed for url, texts in o.attachments.items() if url in ids}
     store.save_attachments(connection, list(read), [a.row(item_id, now) for item_id, texts in read.items() for a in texts])
     store.save_fetch_states(connection, [state for o in changed for state in o.page_states])
+    return inserted
+
+
+def _inserted_count(outcome: SourceOutcome, inserted: Mapping[str, object]) -> int:
+    """How many of the outcome's new rows are new to the store: a first poll offers every item it
+    lists (it looks nothing up), and the insert skips those stored already."""
+    return len([row for row in outcome.inserts if row["url"] in inserted])
 
 
 def _item_ids(connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, int]) -> dict[str, int]:
@@ -274,7 +281,9 @@ def _write_events(
                 drafts.append((outcome, draft, inserted[draft.url][0]))
     for outcome in outcomes:
         owned = [draft for o, draft, _ in drafts if o is outcome]
-        outcome.report.new = len(outcome.inserts) if outcome.report.baseline else sum(d.kind == "new" for d in owned)
+        outcome.report.new = (
+            _inserted_count(outcome, inserted) if outcome.report.baseline else sum(d.kind == "new" for d in owned)
+        )
         outcome.report.updated = sum(d.kind == "updated" for d in owned)
         outcome.report.alerts = 0  # counted afresh: a batch written again one by one must not count twice
     if not drafts:

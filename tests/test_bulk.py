@@ -69,6 +69,37 @@ def test_items_and_versions_are_stored_as_sqlalchemy_stores_them(database):
             assert typed_version == bulk_version
 
 
+def test_equal_times_and_empty_documents_in_one_batch_are_stored_as_sqlalchemy_stores_them(database):
+    instant = datetime(2024, 2, 9, 9, 0, tzinfo=JST)
+    times = [instant, instant.astimezone(timezone.utc), datetime(2024, 2, 9, 9, 0, tzinfo=JST), None, instant + timedelta(1)]
+    documents = [{}, [], {"attachments": []}, None, {}]
+    with database.begin() as c:
+        typed = [
+            item(f"https://s.example/typed/{n}", published_at=t, attributes=d)
+            for n, (t, d) in enumerate(zip(times, documents, strict=True))
+        ]
+        bulk = [
+            item(f"https://s.example/bulk/{n}", published_at=t, attributes=d)
+            for n, (t, d) in enumerate(zip(times, documents, strict=True))
+        ]
+        c.execute(insert_for(c, ITEM), typed)
+        BulkInsert(ITEM, conflict=["url"]).execute(c, bulk)
+        for typed_row, bulk_row in zip(typed, bulk, strict=True):
+            assert stored(c, ITEM, "url", bulk_row["url"]) == stored(c, ITEM, "url", typed_row["url"])
+        ids = dict(c.execute(select(ITEM.c.url, ITEM.c.id)).all())
+        versions = [
+            {"item_id": ids[row["url"]], "number": 1, "fetched_at": row["published_at"] or instant, "title_raw": "題",
+             "body_raw": "", "lead": "", "attachments": [], "fingerprint": "f", "from_detail": False}
+            for row in [*typed, *bulk]
+        ]  # fmt: skip
+        c.execute(insert_for(c, ITEM_VERSION), versions[: len(typed)])
+        BulkInsert(ITEM_VERSION, conflict=["item_id", "number"]).execute(c, versions[len(typed) :])
+        for typed_version, bulk_version in zip(versions[: len(typed)], versions[len(typed) :], strict=True):
+            assert stored(c, ITEM_VERSION, "item_id", bulk_version["item_id"]) == stored(
+                c, ITEM_VERSION, "item_id", typed_version["item_id"]
+            )
+
+
 def test_a_column_left_out_takes_its_default_and_conflicts_are_skipped_or_updated_as_one_by_one(database):
     with database.begin() as c:
         row = item("https://s.example/a")

@@ -12,7 +12,7 @@ from sqlmodel import select
 from monitor.config import load_settings
 from monitor.diff import version_changes
 from monitor.jpdates import utcnow
-from monitor.models import EventRow, ItemRow, OutboxRow, SourceRow
+from monitor.models import EventRow, ItemRow, ListingRow, OutboxRow, SourceRow
 from monitor.runtime import Runtime
 from monitor.store.versions import item_versions
 from tests.cli import NEW_ORDER, NEW_ORDER_PATH, add_release, revise_release
@@ -284,6 +284,28 @@ def test_a_broken_list_page_is_a_clear_error_and_loses_nothing(mic_runtime, site
     report = poll(runtime)
     assert "not valid in any of" in report.error
     assert len(rows(runtime, ItemRow)) == 3
+
+
+def test_a_first_poll_listing_stored_items_records_their_listings_and_counts_only_new_ones(open_runtime, site):
+    publish_mic(site)
+    site.copy("mic/news.rdf", "/news.rdf")
+    runtime = open_runtime(
+        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n'
+        f'[[sources]]\nid = "mic-news"\nkind = "feed"\nurl = "{site.url}/news.rdf"\ninclude_links = ["/menu_news/s-news/"]\ndetail = "mic_page"\n',
+    )
+    press_report = poll(runtime, source_ids=["mic-press"])
+    stored = {item.url: item for item in rows(runtime, ItemRow)}
+    feed_report = poll(runtime, source_ids=["mic-news"])  # a baseline too: it looks nothing up
+
+    assert (press_report.new, feed_report.listed, feed_report.new) == (3, 2, 0)
+    items = {item.url: item for item in rows(runtime, ItemRow)}
+    assert items.keys() == stored.keys() and {item.source_id for item in items.values()} == {"mic-press"}
+    listed = [listing for listing in rows(runtime, ListingRow) if listing.source_id == "mic-news"]
+    assert len(listed) == 2 and {listing.item_id for listing in listed} <= {item.id for item in items.values()}
+    assert all(listing.fingerprint for listing in listed)
+    sources = {row.id: row for row in rows(runtime, SourceRow)}
+    assert (sources["mic-press"].items_seen, sources["mic-news"].items_seen) == (3, 0)
+    assert sources["mic-news"].baseline_at is not None and not rows(runtime, EventRow)
 
 
 def test_an_item_listed_by_two_sources_is_one_item_and_one_alert(open_runtime, site):

@@ -10,8 +10,8 @@ Here each column gets one converter, chosen once, and the rows travel as:
   placeholders as columns, whatever the number of rows, the arrays dumped in binary.
 
 What is stored is what SQLAlchemy's typed execution stores (tests/test_bulk.py compares the two):
-times as SQLite's text of the UTC time or as ``timestamptz``, JSON as ``json.dumps`` text (parsed
-into ``jsonb`` on PostgreSQL), other values through the column type's own processor, if it has one.
+times as SQLite's text of the UTC time or as ``timestamptz``, JSON as ``json.dumps`` text on SQLite,
+other values (JSON on PostgreSQL too) through the column type's own processor, if it has one.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
+from functools import partial
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Dialect, Row, Table
+from sqlalchemy import Connection, Dialect, Row, Table
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from monitor.errors import StoreError
+from monitor.models import JsonDocument
 
 Converter = Callable[[Any], Any]
 
@@ -41,6 +44,7 @@ class BulkInsert:
         self.conflict = tuple(conflict)
         self.update = tuple(update)
         self.returning = tuple(returning)
+        self._conflict_key = itemgetter(*self.conflict)  # a value, or a tuple of them
         self._built: dict[tuple[str, tuple[str, ...]], _Built] = {}
 
     def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Row[Any]]:
@@ -56,9 +60,9 @@ class BulkInsert:
     def _merged(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """One row per conflict key, as upserting the rows one after the other would leave it: an
         upsert may not touch a row twice in one PostgreSQL statement."""
-        merged: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+        merged: dict[Any, Mapping[str, Any]] = {}
         for row in rows:
-            key = tuple(row[name] for name in self.conflict)
+            key = self._conflict_key(row)
             earlier = merged.get(key)
             merged[key] = row if earlier is None else {**earlier, **{name: row[name] for name in self.update}}
         return list(merged.values())
@@ -83,7 +87,7 @@ class _Built:
         self.given = given
         self.defaults = tuple(defaults.values())
         columns = [table.columns[name] for name in (*given, *defaults)]
-        self.converters = tuple(_converter(column, dialect) for column in columns)
+        self.converters = tuple(_column_converter(column, dialect) for column in columns)
         quote = dialect.identifier_preparer.quote
         self.head = (
             f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(c.name) for c in columns)}) "
@@ -102,7 +106,9 @@ class _Built:
         # PostgreSQL's arrays take.
         columns = [[row[name] for row in rows] for name in self.given]
         columns += [[default] * len(rows) for default in self.defaults]
-        converted = [_converted(convert, values) for convert, values in zip(self.converters, columns, strict=True)]
+        converted = [
+            values if convert is None else convert(values) for convert, values in zip(self.converters, columns, strict=True)
+        ]
         returned: list[Row[Any]] = []
         for source, parameters in self.rows.statements(converted, len(rows)):
             result = connection.exec_driver_sql(self.head + source + self.tail, parameters)
@@ -111,11 +117,27 @@ class _Built:
         return returned
 
 
-def _converted(convert: Converter | None, values: list[Any]) -> list[Any]:
-    """``values`` through ``convert``; a value that is the one before (a batch's ``now``, a run of
-    None) is converted once."""
+def _column_converter(column: Any, dialect: Dialect) -> Callable[[list[Any]], list[Any]] | None:
+    """The function that converts a column's values (None: they are bound as they are)."""
+    convert = _converter(column, dialect)
     if convert is None:
-        return values
+        return None
+    if isinstance(column.type, UTCDateTime):
+        return partial(_by_value, convert)
+    return partial(_by_run, convert)
+
+
+def _by_value(convert: Converter, values: list[Any]) -> list[Any]:
+    """Times converted once each: a batch's times repeat, and not only as one object (its
+    ``now``) but as equal ones (a list page's releases share a few dates). Equal aware times are
+    one instant, whose text or value is the same."""
+    done: dict[Any, Any] = {}
+    return [done[value] if value in done else done.setdefault(value, convert(value)) for value in values]
+
+
+def _by_run(convert: Converter, values: list[Any]) -> list[Any]:
+    """``values`` through ``convert``; a value that is the one before (a run of one object, of
+    None) is converted once."""
     converted = []
     previous = result = _NOTHING
     for value in values:
@@ -167,11 +189,21 @@ def _converter(column: Any, dialect: Dialect) -> Converter | None:
     """The plain function that turns a column's value into what the driver binds (None: as it is)."""
     if isinstance(column.type, UTCDateTime):
         return _utc_text if dialect.name == "sqlite" else _aware
-    if isinstance(column.type, JSON):
-        # SQLAlchemy's serializer, None included (JSON null): the text stored on SQLite, parsed
-        # into jsonb on PostgreSQL.
-        return json.dumps
+    if isinstance(column.type, JsonDocument) and dialect.name == "sqlite":
+        # The text its processor binds there (json.dumps, None as JSON null), without SQLAlchemy's
+        # two wrappers a value.
+        return _json_text
     return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _json_text(value: Any) -> str:
+    """``json.dumps(value)``; an empty list or dict (a version without files) costs no encoder."""
+    if not value and type(value) in _EMPTY_JSON:
+        return _EMPTY_JSON[type(value)]
+    return json.dumps(value)
+
+
+_EMPTY_JSON = {list: "[]", dict: "{}"}
 
 
 def _aware(value: datetime | None) -> datetime | None:
