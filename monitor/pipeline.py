@@ -189,7 +189,8 @@ class Pipeline:
             # offered as new, and the recorder's insert skips those stored already (it finds their
             # ids and saves their listings, as it would have for known items).
             work = plan(entries, {}, source_id=spec.id)
-            inserts = [item_row(spec.id, from_listing(entry), SETTLED, baseline=True) for entry in work.new]
+            now = utcnow()  # one time for the page's items: the bulk insert converts it once
+            inserts = [item_row(spec.id, from_listing(entry), SETTLED, now, baseline=True) for entry in work.new]
             return self._outcome(spec, report, fresh, work, _Settled(inserts, [], [], []), [])
         # In a thread: the lookups must not stall the other sources' requests.
         known, retrying = await self.store.in_thread(self._known, spec, entries, claimed.detail_retry_due)
@@ -269,7 +270,7 @@ class Pipeline:
             if result.attachments:
                 settled.attachments[entry.url] = list(result.attachments)
             if known is None:
-                settled.inserts.append(item_row(spec.id, prepared, state, baseline=False))
+                settled.inserts.append(item_row(spec.id, prepared, state, now, baseline=False))
                 if not state.awaiting:
                     settled.found.append(FoundEvent(None, "new", prepared))
                 continue

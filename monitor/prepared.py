@@ -9,7 +9,6 @@ from datetime import datetime
 from monitor.details import DetailState
 from monitor.diff import ListEntry, listing_content
 from monitor.items import Article, AttachmentText, Document, ItemContent, Page
-from monitor.jpdates import utcnow
 from monitor.text import normalize
 
 
@@ -56,8 +55,7 @@ def from_article(entry: ListEntry, article: Article, attachments: tuple[Attachme
     )
 
 
-def item_row(source_id: str, prepared: Prepared, state: DetailState, *, baseline: bool) -> dict:
-    now = utcnow()
+def item_row(source_id: str, prepared: Prepared, state: DetailState, now: datetime, *, baseline: bool) -> dict:
     return {
         "url": prepared.entry.url,
         "link": prepared.entry.raw.link,
