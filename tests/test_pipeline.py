@@ -55,6 +55,18 @@ def mic_runtime(open_runtime, site: LocalSite) -> Runtime:
     return open_runtime(f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n')
 
 
+@pytest.fixture
+def press_and_feed(open_runtime, site: LocalSite) -> Runtime:
+    """The 報道資料 list and the 新着情報 feed, which lists two of its releases (read by mic_page)."""
+    publish_mic(site)
+    site.copy("mic/news.rdf", "/news.rdf")
+    runtime = open_runtime(
+        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n'
+        f'[[sources]]\nid = "mic-news"\nkind = "feed"\nurl = "{site.url}/news.rdf"\ninclude_links = ["/menu_news/s-news/"]\ndetail = "mic_page"\n',
+    )
+    return runtime
+
+
 def poll(runtime: Runtime, **options):
     async def run():
         fetcher = runtime.fetcher()
@@ -286,13 +298,8 @@ def test_a_broken_list_page_is_a_clear_error_and_loses_nothing(mic_runtime, site
     assert len(rows(runtime, ItemRow)) == 3
 
 
-def test_a_first_poll_listing_stored_items_records_their_listings_and_counts_only_new_ones(open_runtime, site):
-    publish_mic(site)
-    site.copy("mic/news.rdf", "/news.rdf")
-    runtime = open_runtime(
-        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n'
-        f'[[sources]]\nid = "mic-news"\nkind = "feed"\nurl = "{site.url}/news.rdf"\ninclude_links = ["/menu_news/s-news/"]\ndetail = "mic_page"\n',
-    )
+def test_a_first_poll_listing_stored_items_records_their_listings_and_counts_only_new_ones(press_and_feed):
+    runtime = press_and_feed
     press_report = poll(runtime, source_ids=["mic-press"])
     stored = {item.url: item for item in rows(runtime, ItemRow)}
     feed_report = poll(runtime, source_ids=["mic-news"])  # a baseline too: it looks nothing up
@@ -308,13 +315,8 @@ def test_a_first_poll_listing_stored_items_records_their_listings_and_counts_onl
     assert sources["mic-news"].baseline_at is not None and not rows(runtime, EventRow)
 
 
-def test_an_item_listed_by_two_sources_is_one_item_and_one_alert(open_runtime, site):
-    publish_mic(site)
-    site.copy("mic/news.rdf", "/news.rdf")
-    runtime = open_runtime(
-        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n'
-        f'[[sources]]\nid = "mic-news"\nkind = "feed"\nurl = "{site.url}/news.rdf"\ninclude_links = ["/menu_news/s-news/"]\ndetail = "mic_page"\n',
-    )
+def test_an_item_listed_by_two_sources_is_one_item_and_one_alert(press_and_feed):
+    runtime = press_and_feed
 
     async def run():
         fetcher = runtime.fetcher()
