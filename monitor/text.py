@@ -73,16 +73,10 @@ def nfkc(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks.
-
-    Cached for texts of a page's size: a detail page's body is normalized by its scraper (to read
-    its date) and again for the stored item, and the two calls are a few pages apart."""
+    """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks."""
     if not text:  # a list entry's summary, mostly: the rules would cost µs to find nothing
         return text
-    return _normalized(text) if len(text) > _LONGEST_CACHED else _normalized_cached(text)
-
-
-_LONGEST_CACHED = 16_384  # characters: the cache holds at most 128 of them, and their normal forms
+    return _normalized(text)
 
 
 def _normalized(text: str) -> str:
@@ -95,9 +89,6 @@ def _normalized(text: str) -> str:
         text = _TABS.sub("\t", text)
     text = "\n".join(line.strip(" \t") for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
-
-
-_normalized_cached = lru_cache(maxsize=128)(_normalized)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -9,6 +9,8 @@ releases of one day may share a date cell (rowspan), so a row without a date tak
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from bs4 import BeautifulSoup, Tag
@@ -20,7 +22,7 @@ from monitor.jpdates import jst_date_start, parse_jp_date
 from monitor.text import normalize, normalize_line
 from monitor.urls import absolute_url
 from scrapers.base import HtmlDetail, HtmlList, NoOptions, register
-from scrapers.soup import block_text, child_tags, inline_text, parse_html, select, select_one, tags
+from scrapers.soup import block_text, child_tags, discard, inline_text, parse_html, select, select_one, tags
 
 _ATTACHMENT = re.compile(r"\.(pdf|xlsx?|xlsm|docx?|csv|zip|pptx?)$", re.I)
 _TITLE_SEPARATORS = re.compile(r"[｜|]")
@@ -51,19 +53,28 @@ def press_list_pages(url: str, options: PressListOptions, today: date) -> list[s
     return pages
 
 
+# A release's date is in its first lines (normalized, 400 characters): only its opening is read
+# for it, with room for what normalizing drops (blanks, footnote marks).
+_DATE_WITHIN = 400
 # The template's content; <title> names the release. The wrapper around the content also holds
 # the site's menus, so it is read only from pages without div.contentsBody.
 _TEMPLATE = ("title", "div.contentsBody")
 
 
-def _content(soup: BeautifulSoup, page: Page) -> tuple[BeautifulSoup, Tag]:
+@contextmanager
+def _content(soup: BeautifulSoup, page: Page) -> Iterator[tuple[BeautifulSoup, Tag]]:
     """The soup and the content in it: div.contentsBody; on a page without one (rare, so parsed a
-    second time, whole) div#contentsWrapper, else the body."""
+    second time, whole) div#contentsWrapper, else the body. The whole page's soup is taken apart
+    once read, as the kept parts' soup is by scrapers.base."""
     root = select_one(soup, "div.contentsBody")
     if root is not None:
-        return soup, root
+        yield soup, root
+        return
     whole = parse_html(page)
-    return whole, select_one(whole, "div#contentsWrapper") or whole.body or whole
+    try:
+        yield whole, select_one(whole, "div#contentsWrapper") or whole.body or whole
+    finally:
+        discard(whole)
 
 
 @register
@@ -77,32 +88,32 @@ class PressList(HtmlList[PressListOptions]):
     page_urls = staticmethod(press_list_pages)
 
     def items(self, soup: BeautifulSoup, page: Page) -> list[RawItem]:
-        soup, root = _content(soup, page)
-        items: list[RawItem] = []
-        current_date: date | None = None
-        for row in tags(root, "tr"):
-            cells = child_tags(row, "td", "th")
-            anchor = next((a for a in tags(row, "a") if a.get("href")), None)
-            if anchor is None or all(cell.name == "th" for cell in cells):
-                continue
-            # A broken row may hold its link outside any cell: then it has no date or bureau of its own.
-            holder = _child_holding(row, anchor)
-            link_cell = next((i for i, cell in enumerate(cells) if cell is holder), None)
-            row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell else None
-            current_date = row_date or current_date
-            later_cells = cells[link_cell + 1 :] if link_cell is not None else []
-            bureau = inline_text(later_cells[-1]) if later_cells else ""
-            items.append(
-                RawItem(
-                    link=absolute_url(str(anchor["href"]), page.final_url),
-                    title=inline_text(anchor),
-                    published_at=jst_date_start(current_date) if current_date else None,
-                    attributes={"bureau": bureau} if bureau else {},
+        with _content(soup, page) as (soup, root):
+            items: list[RawItem] = []
+            current_date: date | None = None
+            for row in tags(root, "tr"):
+                cells = child_tags(row, "td", "th")
+                anchor = next((a for a in tags(row, "a") if a.get("href")), None)
+                if anchor is None or all(cell.name == "th" for cell in cells):
+                    continue
+                # A broken row may hold its link outside any cell: then it has no date or bureau of its own.
+                holder = _child_holding(row, anchor)
+                link_cell = next((i for i, cell in enumerate(cells) if cell is holder), None)
+                row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell else None
+                current_date = row_date or current_date
+                later_cells = cells[link_cell + 1 :] if link_cell is not None else []
+                bureau = inline_text(later_cells[-1]) if later_cells else ""
+                items.append(
+                    RawItem(
+                        link=absolute_url(str(anchor["href"]), page.final_url),
+                        title=inline_text(anchor),
+                        published_at=jst_date_start(current_date) if current_date else None,
+                        attributes={"bureau": bureau} if bureau else {},
+                    )
                 )
-            )
-        if not items and next(tags(root, "table"), None) is None:
-            raise ParseError(f"{page.url}: no 報道資料 table in the page")
-        return items
+            if not items and next(tags(root, "table"), None) is None:
+                raise ParseError(f"{page.url}: no 報道資料 table in the page")
+            return items
 
 
 def _child_holding(parent: Tag, node: Tag) -> Tag:
@@ -120,27 +131,26 @@ class TemplatePage(HtmlDetail):
     keep = _TEMPLATE
 
     def article(self, soup: BeautifulSoup, page: Page) -> Article:
-        soup, root = _content(soup, page)
-        body = block_text(root)
-        if not body:
-            raise ParseError(f"{page.url}: the page has no text in div.contentsBody")
-        title = _title(soup, root)
-        normalized_body = normalize(body)
-        published = parse_jp_date(normalized_body[:400])
-        contact = _contact(body)
-        attributes: dict[str, object] = {"attachments": _attachments(root, page.final_url)}
-        if contact:
-            attributes["contact"] = contact
-            bureau = _BUREAU.search(normalize_line(contact.split("\n", 1)[0]))
-            if bureau:
-                attributes["bureau"] = bureau.group(1)
-        return Article(
-            title=title,
-            body=body,
-            lead=_lead(body, title),
-            published_at=jst_date_start(published) if published else None,
-            attributes=attributes,
-        )
+        with _content(soup, page) as (soup, root):
+            body = block_text(root)
+            if not body:
+                raise ParseError(f"{page.url}: the page has no text in div.contentsBody")
+            title = _title(soup, root)
+            published = parse_jp_date(normalize(body[: _DATE_WITHIN * 2])[:_DATE_WITHIN])
+            contact = _contact(body)
+            attributes: dict[str, object] = {"attachments": _attachments(root, page.final_url)}
+            if contact:
+                attributes["contact"] = contact
+                bureau = _BUREAU.search(normalize_line(contact.split("\n", 1)[0]))
+                if bureau:
+                    attributes["bureau"] = bureau.group(1)
+            return Article(
+                title=title,
+                body=body,
+                lead=_lead(body, title),
+                published_at=jst_date_start(published) if published else None,
+                attributes=attributes,
+            )
 
 
 def _title(soup: BeautifulSoup, root: Tag) -> str:

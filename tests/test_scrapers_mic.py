@@ -135,11 +135,23 @@ def test_a_parsed_page_leaves_nothing_for_the_garbage_collector():
     cycle's hundreds of soups are not traced by the collector (see scrapers.soup.discard)."""
     list_page = fixture_page("mic/s-news_index.html", LIST_URL)
     release = fixture_page("mic/press_release_guidance.html", "https://www.soumu.go.jp/menu_news/s-news/01kiban07_02000099.html")
+    # pages without div.contentsBody, read from a second soup of the whole page
+    wrapped_list = page_from_bytes(
+        f"<html><body><div id='contentsWrapper'><table>{_row('a')}</table></div></body></html>".encode("cp932"), LIST_URL
+    )
+    wrapped_page = page_from_bytes(
+        "<html><head><title>総務省｜件名</title></head><body><div id='contentsWrapper'><p>本文です。</p></div></body></html>".encode(
+            "cp932"
+        ),
+        release.url,
+    )
     gc.collect()
     gc.disable()
     try:
         items, article = parse_list(list_page), get_detail_parser("mic_page").parse(release)
+        wrapped_items, wrapped_article = parse_list(wrapped_list), get_detail_parser("mic_page").parse(wrapped_page)
         assert gc.collect() == 0
     finally:
         gc.enable()
     assert items[0].title == "北陸通信サービス株式会社に対する行政指導" and article.title
+    assert [item.title for item in wrapped_items] == ["a"] and wrapped_article.body == "本文です。"
