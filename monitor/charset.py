@@ -15,7 +15,7 @@ import re
 from dataclasses import InitVar, dataclass
 
 from monitor.errors import DecodeError
-from monitor.text import without_controls
+from monitor.text import CONTROL_CODEPOINTS, without_controls
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Decoded:
 # In these codecs a byte below 0x80 never belongs to a multi-byte character (cp932's trail bytes
 # start at 0x40), so a control character can only be decoded from its own byte.
 _CONTROLS_ONLY_FROM_THEIR_BYTE = frozenset({"utf-8", "cp932", "euc_jp"})
-_CONTROL_BYTES = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])  # without_controls' characters
+_CONTROL_BYTES = bytes(CONTROL_CODEPOINTS)
 
 
 def _may_hold_controls(content: bytes, codec: str) -> bool:

@@ -69,12 +69,8 @@ def list_entries(raw_items: Iterable[RawItem], canonicalize: Callable[[str], str
     for raw in raw_items:
         url = canonicalize(raw.link)
         if url not in entries:
-            entries[url] = ListEntry(url, raw, listing_fingerprint(raw.title, raw.summary))
+            entries[url] = ListEntry(url, raw, listing_content(raw.title, raw.summary).fingerprint)
     return list(entries.values())
-
-
-def listing_fingerprint(title: str, summary: str) -> str:
-    return listing_content(title, summary).fingerprint
 
 
 @lru_cache(maxsize=1 << 16)

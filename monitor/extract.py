@@ -37,8 +37,6 @@ async def list_items(spec: SourceSpec, pages: list[Page]) -> list[RawItem]:
     for page in pages:
         parsed = await _parse(page, lambda page=page: spec.scraper.parse(page, spec.options))
         items += [clean_item(raw) for raw in parsed]
-    if not spec.include_links and not spec.exclude_links:
-        return items  # nothing to filter: no call per item
     return [raw for raw in items if spec.keeps(raw.link)]
 
 

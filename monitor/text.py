@@ -24,7 +24,9 @@ _TABS = re.compile(r"[ ]*\t[\t ]*")  # tabs separate table cells: kept, one per 
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# The C0 controls but tab and line feed, and DEL: what ``without_controls`` removes.
+CONTROL_CODEPOINTS = (*range(0x09), *range(0x0B, 0x20), 0x7F)
+_CONTROLS = re.compile("[" + "".join(map(chr, CONTROL_CODEPOINTS)) + "]")
 _CONTROL_SPACES = str.maketrans({"\x0b": " ", "\x0c": " "})
 
 
