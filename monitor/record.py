@@ -211,8 +211,8 @@ def _write(
 
 def _write_items(
     connection: Connection, changed: list[SourceOutcome], now: datetime, tally: metrics.Tally, versions_per_item: int
-) -> dict[str, int]:
-    """Returns url → id of the items this batch inserted."""
+) -> dict[str, tuple[int, SourceOutcome]]:
+    """Returns url → (id, the outcome whose row was inserted) of the items this batch inserted."""
     first_rows: dict[str, dict] = {}
     for outcome in changed:
         for row in outcome.inserts:
@@ -237,18 +237,20 @@ def _write_items(
         ],
         now,
     )
-    _write_events(connection, changed, {url: (inserted[url], owners[url]) for url in inserted}, now, tally)
+    owned = {url: (item_id, owners[url]) for url, item_id in inserted.items()}
+    _write_events(connection, changed, owned, now, tally)
     # By item: two sources that fetched one release's page in this batch read its files twice.
     read = {ids[url]: texts for o in changed for url, texts in o.attachments.items() if url in ids}
     store.save_attachments(connection, list(read), [a.row(item_id, now) for item_id, texts in read.items() for a in texts])
     store.save_fetch_states(connection, [state for o in changed for state in o.page_states])
-    return inserted
+    return owned
 
 
-def _inserted_count(outcome: SourceOutcome, inserted: Mapping[str, object]) -> int:
-    """How many of the outcome's new rows are new to the store: a first poll offers every item it
-    lists (it looks nothing up), and the insert skips those stored already."""
-    return len([row for row in outcome.inserts if row["url"] in inserted])
+def _inserted_count(outcome: SourceOutcome, inserted: Mapping[str, tuple[int, SourceOutcome]]) -> int:
+    """How many of the outcome's new rows it inserted: a first poll offers every item it lists (it
+    looks nothing up) and the insert skips those stored already, and of two sources offering one
+    new item in a batch, only the first inserts it."""
+    return sum(1 for row in outcome.inserts if row["url"] in inserted and inserted[row["url"]][1] is outcome)
 
 
 def _item_ids(connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, int]) -> dict[str, int]:

@@ -109,6 +109,8 @@ def test_an_item_two_sources_find_in_one_batch_is_announced_by_the_one_that_reco
         (item,) = session.exec(select(ItemRow)).all()
         assert item.source_id == "good" and item.awaiting_detail
         assert session.exec(select(EventRow)).all() == [] and session.exec(select(OutboxRow)).all() == []
+    # one new item in the store: only the source that inserted it counts it
+    assert (source(database, "good").items_seen, source(database, "bad").items_seen) == (1, 0)
 
 
 def test_a_batch_written_again_one_by_one_counts_each_alert_once(database):
