@@ -82,7 +82,11 @@ class LoadedOnFirstUse:
         """Classify with ``classifier`` from now on; a classification under way finishes with the old one."""
         with self._lock:
             self._loaded = classifier
-            gc.freeze()  # as for the first model
+            # The old model was frozen with the first: unfrozen, a full collection frees what of
+            # it only cycles held (and what training left), then the new model is frozen as the first was.
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
 
     @property
     def name(self) -> str:
