@@ -141,7 +141,7 @@ class Service:
         # Label corrections made in the dashboard are learnt while the service runs (in a thread).
         relearner = self._runtime.relearner
         scheduler.add_job(
-            asyncio.to_thread, "interval", args=(relearner.check,), seconds=self._config.service.tick,
+            self._runtime.store.in_thread, "interval", args=(relearner.check,), seconds=self._config.service.tick,
             id="relearn", max_instances=1, coalesce=True,
         )  # fmt: skip
         scheduler.start()

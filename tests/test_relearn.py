@@ -4,10 +4,12 @@ kept in the cache for the next start."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from monitor.classification.model import Example
 from monitor.classification.relearn import Relearner
+from monitor.distributed.worker import _every
 from monitor.errors import StoreError
 from monitor.items import Classification, Document
 from tests.dashboard_data import NOW, config, item_row, seeded_store
@@ -101,3 +103,22 @@ def test_a_training_that_fails_keeps_the_model_in_use_and_is_not_retried_for_the
     assert relearner.check() is True
     relearner.wait(10)
     assert relearner.classifier.name == "learnt 0" and relearner.check() is False
+
+
+def test_a_workers_periodic_step_that_fails_is_logged_and_runs_again(caplog):
+    """A worker relearns (and beats) in a loop of its own: one failing check must not end it."""
+    calls: list[int] = []
+
+    async def step() -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise RuntimeError("the first check failed")
+
+    async def run() -> None:
+        loop = asyncio.create_task(_every(0.01, step))
+        while len(calls) < 3:
+            await asyncio.sleep(0.01)
+        loop.cancel()
+
+    asyncio.run(asyncio.wait_for(run(), 10))
+    assert len(calls) >= 3 and "a periodic step of the worker failed" in caplog.text

@@ -41,8 +41,13 @@ async def run_worker(runtime: Runtime, queue_conninfo: str) -> None:
 
 
 async def _every(seconds: float, step: Callable[[], Awaitable[object]]) -> None:
+    """``step`` every ``seconds``; one that fails is logged and tried again at the next (as
+    APScheduler does for the service's jobs), so that one bug does not end the loop for good."""
     while True:
-        await step()
+        try:
+            await step()
+        except Exception:
+            logger.exception("a periodic step of the worker failed; it runs again in %gs", seconds)
         await asyncio.sleep(seconds)
 
 
@@ -63,7 +68,7 @@ async def _work(runtime: Runtime, queue_conninfo: str) -> None:
     beating = asyncio.create_task(_every(config.worker.heartbeat, _beat), name="heartbeat")
     # The label corrections made in the dashboard are learnt while the worker runs, as the service does.
     relearning = asyncio.create_task(
-        _every(config.service.tick, lambda: asyncio.to_thread(runtime.relearner.check)), name="relearn"
+        _every(config.service.tick, lambda: runtime.store.in_thread(runtime.relearner.check)), name="relearn"
     )
     async with app.open_async():
         jobs = Jobs(runtime, fetcher, app)
