@@ -30,7 +30,9 @@ import httpcore
 from monitor.guard import IPAddress
 from monitor.http11 import Head, ProtocolError, chunk_size, head_end, parse_head, trailer_end
 
-_HIGH_WATER = 256 * 1024  # bytes buffered before reading pauses: a large body is not read ahead of its cap
+# Bytes buffered before reading pauses (a large body is not read ahead of its cap); reading resumes
+# when the reader wants more than is buffered, however the buffer was emptied.
+_HIGH_WATER = 256 * 1024
 KEEPALIVE_SECONDS = 30.0  # an idle connection older than this is closed rather than used
 
 
@@ -81,6 +83,9 @@ class _Protocol(asyncio.Protocol):
             if self.error is not None:
                 raise httpcore.ReadError(str(self.error) or self.error.__class__.__name__)
             raise ProtocolError("the server closed the connection in the middle of its answer")
+        if self._paused and self.transport is not None:  # the reader wants more than is buffered
+            self._paused = False
+            self.transport.resume_reading()
         self._waiter = asyncio.get_running_loop().create_future()
         try:
             await self._waiter
@@ -95,9 +100,6 @@ class _Protocol(asyncio.Protocol):
         else:
             data = bytes(buffer[:most])
             del buffer[:most]
-        if self._paused and len(buffer) < _HIGH_WATER and self.transport is not None:
-            self._paused = False
-            self.transport.resume_reading()
         return data
 
 
