@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
+from monitor import connections
 from monitor.config import FetchConfig
-from monitor.errors import TransportError
+from monitor.errors import BodyTooLargeError, FetchError, TransportError
 from monitor.fetch import Fetcher
 from monitor.http11 import MAX_HEAD_BYTES, ProtocolError, chunk_size, head_end, parse_head, trailer_end
 
@@ -57,20 +58,20 @@ class Scripted:
             writer.close()
 
 
-def fetch_all(answers: dict[str, Callable[[int], Answer]], paths: list[str], pause: float = 0.0):
+def fetch_all(answers: dict[str, Callable[[int], Answer]], paths: list[str], pause: float = 0.0, config: FetchConfig = CONFIG):
     """Fetch ``paths`` in turn; returns the pages (or the errors) and the number of connections."""
     server_side = Scripted(answers)
 
     async def run():
         server = await asyncio.start_server(server_side.handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        fetcher = Fetcher(CONFIG)
+        fetcher = Fetcher(config)
         results = []
         try:
             for path in paths:
                 try:
                     results.append(await fetcher.get(f"http://127.0.0.1:{port}{path}"))
-                except TransportError as exc:
+                except FetchError as exc:
                     results.append(exc)
                 await asyncio.sleep(pause)
         finally:
@@ -87,12 +88,20 @@ def test_one_connection_carries_every_request_to_an_origin():
 
 
 def test_a_connection_the_server_closed_while_idle_is_replaced_without_an_error():
-    # The server answers once per connection, then closes it without saying so.
-    pages, connections = fetch_all({"/a": lambda n: ok() if n == 0 else None}, ["/a", "/a", "/a"], pause=0.05)
+    # The server answers once per connection, then closes it without saying so, while it is idle.
+    pages, connections = fetch_all({"/a": lambda n: [ok(), None]}, ["/a", "/a", "/a"], pause=0.05)
     assert [page.content for page in pages] == [PAGE] * 3 and connections == 3
     # The same, the close not yet seen when the next request leaves: the GET is sent once more.
     pages, connections = fetch_all({"/a": lambda n: ok() if n == 0 else None}, ["/a", "/a"])
     assert [page.content for page in pages] == [PAGE] * 2 and connections == 2
+
+
+def test_a_connection_idle_longer_than_the_keep_alive_is_not_used_again(monkeypatch):
+    monkeypatch.setattr(connections, "KEEPALIVE_SECONDS", 0.02)
+    pages, opened = fetch_all({"/a": lambda n: ok()}, ["/a", "/a"], pause=0.05)
+    assert [page.content for page in pages] == [PAGE] * 2 and opened == 2
+    pages, opened = fetch_all({"/a": lambda n: ok()}, ["/a", "/a"])  # within it: kept
+    assert opened == 1
 
 
 def test_a_new_connection_closed_without_an_answer_is_a_transport_error():
@@ -152,6 +161,14 @@ def test_a_length_cut_short_by_the_server_is_an_error_not_a_page():
 def test_answers_that_break_framing_are_transport_errors(answer, message):
     (failed,), _ = fetch_all({"/a": lambda n: answer}, ["/a"])
     assert isinstance(failed, TransportError) and message in str(failed)
+
+
+def test_a_chunked_body_over_the_cap_is_refused_midway_and_its_connection_not_used_again():
+    chunks = b"".join(b"3e8\r\n" + b"x" * 1000 + b"\r\n" for _ in range(4))  # 4 x 1000 bytes, no length said
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+    capped = CONFIG.model_copy(update={"max_body_bytes": 2500})
+    (refused, page), opened = fetch_all({"/big": lambda n: chunked, "/a": lambda n: ok()}, ["/big", "/a"], config=capped)
+    assert isinstance(refused, BodyTooLargeError) and page.content == PAGE and opened == 2
 
 
 def test_a_chunked_answer_with_a_length_too_is_read_by_its_chunks_and_the_connection_dropped():
