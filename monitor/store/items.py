@@ -167,11 +167,12 @@ def save_listings(connection: Connection, listings: Sequence[tuple[str, int, str
 _SAVE_LISTINGS = BulkInsert(LISTING, conflict=["source_id", "item_id"], update=["fingerprint"])
 
 
-_ITEM_IDS = select(ITEM.c.id, ITEM.c.url).where(ITEM.c.url.in_(bindparam("urls", expanding=True)))
-
-
 def item_ids(connection: Connection, urls: Sequence[str]) -> dict[str, int]:
-    return {row.url: row.id for row in connection.execute(_ITEM_IDS, {"urls": list(urls)})} if urls else {}
+    """Ids of the stored items among ``urls``: on a first poll, those its insert skipped."""
+    if not urls:
+        return {}
+    statement = prepared(connection, "item_ids", lambda c: select(ITEM.c.id, ITEM.c.url).where(one_of(c, ITEM.c.url, "urls")))
+    return {row.url: row.id for row in connection.execute(statement, {"urls": list(urls)})}
 
 
 def save_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[int, str], int]:
