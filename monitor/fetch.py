@@ -37,7 +37,7 @@ from protego import Protego
 
 from monitor import __version__
 from monitor.config import FetchConfig
-from monitor.connections import DirectPool, Response
+from monitor.connections import KEEPALIVE_SECONDS, DirectPool, Response
 from monitor.decompress import ACCEPT_ENCODING, BoundedDecoder, EncodingRefused, TooLarge
 from monitor.errors import (
     BadResponseError,
@@ -49,6 +49,7 @@ from monitor.errors import (
     TransportError,
 )
 from monitor.guard import ALLOWED_SCHEMES, AddressPolicy
+from monitor.http11 import UNSAFE_VALUE
 from monitor.items import Page
 from monitor.jpdates import utcnow
 from monitor.network import AddressRefused, check_proxied_target, checked_addresses, proxy_pool, ssl_context
@@ -76,9 +77,8 @@ class _Robots:
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
-_UNSAFE_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _REQUEST_TARGET = re.compile(rb"/[\x21-\x7e]*")
-_POOL_LIMITS: dict[str, Any] = {"max_connections": 200, "max_keepalive_connections": 100, "keepalive_expiry": 30.0}
+_POOL_LIMITS: dict[str, Any] = {"max_connections": 200, "max_keepalive_connections": 100, "keepalive_expiry": KEEPALIVE_SECONDS}
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class Fetcher:
             url: proxy_pool(Proxy.parse(url), ssl_context(), **_POOL_LIMITS) for url in set(self._proxies.by_scheme.values())
         }
         agent = user_agent(config.contact).encode()
-        if _UNSAFE_VALUE.search(agent):
+        if UNSAFE_VALUE.search(agent):
             raise ValueError(f"fetch.contact {config.contact!r} has control characters")
         self._headers = [
             (b"User-Agent", agent),
@@ -359,7 +359,7 @@ def _field_value(text: str) -> bytes | None:
     """``text`` as a header value, or None when it would break the request's lines (a stored
     validator is only an optimisation: without it, the page comes whole)."""
     value = text.encode("latin-1", "replace")
-    return None if _UNSAFE_VALUE.search(value) else value
+    return None if UNSAFE_VALUE.search(value) else value
 
 
 def _request_head(target: httpx.URL, headers: list[tuple[bytes, bytes]]) -> bytes:

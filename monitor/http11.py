@@ -23,8 +23,12 @@ import httpcore
 MAX_HEAD_BYTES = 100 * 1024
 _MAX_CHUNK_LINE = 1024
 _STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?:[ \t][^\x00\r\n]*)?")
-# A field name is a token; the value has no controls but HTAB, and loses the blanks around it.
-_FIELD = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*)")
+# A field value has no controls but HTAB: what an answer's values are read by, and what a
+# request's are refused for (UNSAFE_VALUE).
+_VALUE_CONTROLS = rb"\x00-\x08\x0a-\x1f\x7f"
+UNSAFE_VALUE = re.compile(rb"[" + _VALUE_CONTROLS + rb"]")
+# A field name is a token; the value loses the blanks around it.
+_FIELD = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^" + _VALUE_CONTROLS + rb"]*)")
 _FIELD_LINES = re.compile(rb"^" + _FIELD.pattern + rb"\r?\n", re.MULTILINE)  # each a whole line
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\x00\r\n]*)?\r?\n")
 _NO_BODY = frozenset({204, 304})
