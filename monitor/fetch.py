@@ -35,7 +35,7 @@ import httpcore
 import httpx
 from protego import Protego
 
-from monitor import __version__
+from monitor import __version__, metrics
 from monitor.config import FetchConfig
 from monitor.connections import KEEPALIVE_SECONDS, DirectPool, Response
 from monitor.decompress import ACCEPT_ENCODING, BoundedDecoder, EncodingRefused, TooLarge
@@ -173,7 +173,7 @@ class Fetcher:
     def _gate(self, host: str) -> HostGate:
         gate = self._gates.get(host)
         if gate is None:
-            gate = self._gates[host] = HostGate(host, self._config.per_host_concurrency, self._config.min_host_interval)
+            gate = self._gates[host] = HostGate(self._config.per_host_concurrency, self._config.min_host_interval)
         return gate
 
     async def _request(
@@ -214,7 +214,7 @@ class Fetcher:
                 logger.warning("%s: unexpected %s from the connection layer", url, exc.__class__.__name__, exc_info=True)
                 raise TransportError(url, f"{exc.__class__.__name__}: {exc}") from exc
             finally:
-                gate.observe_duration(time.monotonic() - started)  # failures too: a host that times out is slow
+                metrics.fetch_duration(host)(time.monotonic() - started)  # failures too: a host that times out is slow
 
     async def _exchange(
         self, target: httpx.URL, url: str, headers: list[tuple[bytes, bytes]], gate: HostGate, limit: BodyLimit

@@ -13,6 +13,7 @@ time must not count twice.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -88,8 +89,9 @@ def polled(source_id: str, outcome: str, *, pages: int, not_modified: int) -> No
         LIST_PAGES_NOT_MODIFIED.labels(source_id).inc(not_modified)
 
 
+@functools.cache
 def fetch_duration(host: str) -> Callable[[float], None]:
-    """What records a request to ``host``'s duration, its label looked up once (a fetcher keeps it per host)."""
+    """What records a request to ``host``'s duration, its label looked up once per host."""
     return FETCH_DURATION.labels(host).observe
 
 

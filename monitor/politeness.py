@@ -9,20 +9,16 @@ got it. The gate also keeps the host's duration metric, its label looked up once
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-
-from monitor import metrics
 
 
 class HostGate:
     """``async with gate:`` waits for a slot and for the host's turn."""
 
-    def __init__(self, host: str, concurrency: int, min_interval: float) -> None:
+    def __init__(self, concurrency: int, min_interval: float) -> None:
         self._slots = asyncio.Semaphore(concurrency)
         self._spacing = asyncio.Lock()
         self._min_interval = min_interval
         self._next_start = 0.0
-        self.observe_duration: Callable[[float], None] = metrics.fetch_duration(host)
 
     async def __aenter__(self) -> None:
         await self._slots.acquire()
