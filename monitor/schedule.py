@@ -138,12 +138,7 @@ class Service:
             next_run_time=datetime.now(JST),
         )
         self.add_digest_jobs(scheduler)
-        # Label corrections made in the dashboard are learnt while the service runs (in a thread).
-        relearner = self._runtime.relearner
-        scheduler.add_job(
-            self._runtime.store.in_thread, "interval", args=(relearner.check,), seconds=self._config.service.tick,
-            id="relearn", max_instances=1, coalesce=True,
-        )  # fmt: skip
+        self.add_relearn_job(scheduler)
         scheduler.start()
         logger.info("regwatch running: %d sources, tick every %gs", len(self._runtime.sources), self._config.service.tick)
         try:
@@ -157,6 +152,14 @@ class Service:
             if endpoint is not None:
                 endpoint.stop()
             logger.info("stopped")
+
+    def add_relearn_job(self, scheduler: AsyncIOScheduler) -> None:
+        """Label corrections made in the dashboard are learnt while the service runs: checked each
+        tick, off the event loop, and trained on in a thread of the relearner's own."""
+        scheduler.add_job(
+            self._runtime.store.in_thread, "interval", args=(self._runtime.relearner.check,),
+            seconds=self._config.service.tick, id="relearn", max_instances=1, coalesce=True,
+        )  # fmt: skip
 
     def add_digest_jobs(self, scheduler: AsyncIOScheduler) -> None:
         """Each email channel's digest at its JST time; failed ones retried every minute."""

@@ -20,10 +20,14 @@ NEXT = Document(KIND.format("南海化学"), "")
 
 
 def test_a_correction_made_while_the_service_runs_labels_the_next_item_of_its_kind(tmp_path):
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
     from monitor.classification import _model_file_name, category_specs
     from monitor.classification.model import cache_dir
     from monitor.config import Settings
+    from monitor.jpdates import JST
     from monitor.runtime import Runtime
+    from monitor.schedule import Service
     from monitor.store.people import add_correction
 
     url = f"sqlite:///{tmp_path / 'regwatch.db'}"
@@ -36,7 +40,12 @@ def test_a_correction_made_while_the_service_runs_labels_the_next_item_of_its_ki
         with database.begin() as connection:
             for item_id in store_items(connection, rows):
                 add_correction(connection, item_id, "guidance_notice", True, "editor", NOW)
-        assert runtime.relearner.check() is True
+        # The service's job notices the correction (the check it runs each tick starts a training).
+        scheduler = AsyncIOScheduler(timezone=JST)
+        Service(runtime).add_relearn_job(scheduler)
+        job = scheduler.get_job("relearn")
+        assert job.trigger.interval.total_seconds() == runtime.settings.config.service.tick
+        assert asyncio.run(job.func(*job.args)) is True
         # Training (seconds): the model in use answers meanwhile, at once, as before.
         started = time.monotonic()
         assert "guidance_notice" not in runtime.classifier.classify(NEXT).labels
