@@ -10,7 +10,8 @@ answer after ``latency``; between the cold and the warm cycle 5% of the pages ga
   job per page; it runs ten jobs at a time;
 - the floor: ten threads of http.client (a keep-alive connection per thread and host) getting
   every page once, unconditionally: what the network allows at concurrency 10.
-Each tool is a fresh process per cycle (start-up included), measured by a small launcher: wall
+Each tool is a fresh process per cycle (start-up included; regwatch's modules compiled to bytecode
+first, as an installed package's are: see bench/startup.py), measured by a small launcher: wall
 seconds, CPU seconds (user + system) and peak RSS; medians over the rounds. Ratios: wall against
 the floor and against urlwatch, CPU against urlwatch.
 """
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from poll_cycle import HOSTS, Site, page_urls, write_config  # noqa: E402
-from startup import run_once  # noqa: E402
+from startup import compile_as_installed, run_once  # noqa: E402
 
 from tests.cli import regwatch_command  # noqa: E402
 from tests.servers import PROJECT_ROOT, start  # noqa: E402
@@ -124,6 +125,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="regwatch's database (default: a fresh SQLite file per round)")
     arguments = parser.parse_args()
     urlwatch = urlwatch_command()
+    compile_as_installed()
     rounds = [one_round(arguments, seed, urlwatch) for seed in range(arguments.rounds)]
     median = {key: tuple(statistics.median(r[key][i] for r in rounds) for i in range(3)) for key in rounds[0]}
     ideal = arguments.pages * arguments.latency / CONCURRENCY

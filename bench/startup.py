@@ -56,15 +56,20 @@ def measure(name: str, arguments: list[str], cwd: Path, env: dict[str, str], run
     print(f"{name:<34} wall {wall:5.2f}s  cpu {cpu:5.2f}s  peak RSS {rss:6.1f} MB  (median of {runs})", flush=True)
 
 
+def compile_as_installed() -> None:
+    """regwatch's modules to bytecode, as pip compiles an installed package (see the docstring)."""
+    project = Path(__file__).resolve().parents[1]
+    for package in ("monitor", "scrapers", "alerts", "dashboard"):
+        compileall.compile_dir(project / package, quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--pages", type=int, default=10)
     arguments = parser.parse_args()
     command = regwatch_command()
-    project = Path(__file__).resolve().parents[1]
-    for package in ("monitor", "scrapers", "alerts", "dashboard"):
-        compileall.compile_dir(project / package, quiet=1)
+    compile_as_installed()
     with tempfile.TemporaryDirectory() as temp:
         workdir = Path(temp)
         site_root = workdir / "site"

@@ -7,7 +7,9 @@
 - At most ``concurrency`` requests in flight overall. A request takes its global slot only once
   its host lets it go, so requests queued behind a busy host never idle the others.
 - robots.txt through Protego (urllib.robotparser mishandles wildcards and rule order), cached
-  per origin; a 5xx or unreachable robots.txt means "try later" (RFC 9309 §2.3.1.4).
+  per origin for ``robots_ttl``, and kept beyond the process where a ``RobotsMemory`` is given
+  (the database's: monitor.store.robots); a 5xx or unreachable robots.txt means "try later"
+  (RFC 9309 §2.3.1.4) and is not kept.
 - Every request has one overall deadline and a body-size cap enforced while streaming.
 - Bytes are returned undecoded; monitor.charset decodes them.
 
@@ -29,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpcore
 import httpx
@@ -42,6 +44,7 @@ from monitor.decompress import ACCEPT_ENCODING, BoundedDecoder, EncodingRefused,
 from monitor.errors import (
     BadResponseError,
     BodyTooLargeError,
+    DecodeError,
     FetchError,
     HTTPStatusError,
     RefusedURLError,
@@ -66,6 +69,14 @@ _ROBOTS_RETRY_SECONDS = 300.0
 def user_agent(contact: str = "") -> str:
     detail = f"+{contact}" if contact else "Japanese regulatory news monitor"
     return f"regwatch/{__version__} ({detail})"
+
+
+class RobotsMemory(Protocol):
+    """robots.txt kept beyond one process: each origin's text (None: no rules) and its seconds left."""
+
+    async def recall(self, origin: str) -> tuple[str | None, float] | None: ...
+
+    async def keep(self, origin: str, text: str | None, seconds: float) -> None: ...
 
 
 @dataclass
@@ -96,8 +107,11 @@ class _Answer:
 
 
 class Fetcher:
-    def __init__(self, config: FetchConfig, *, proxies: ProxySettings | None = None) -> None:
+    def __init__(
+        self, config: FetchConfig, *, proxies: ProxySettings | None = None, robots_memory: RobotsMemory | None = None
+    ) -> None:
         self._config = config
+        self._robots_memory = robots_memory
         self._body_limit = BodyLimit(config.max_body_bytes, "fetch.max_body_bytes")
         self._policy = AddressPolicy.from_entries(config.allow)
         self._proxies = proxies or ProxySettings({}, {})
@@ -302,25 +316,35 @@ class Fetcher:
             raise RobotsDeniedError(url, f"disallowed by {origin}/robots.txt for {ROBOTS_AGENT}")
 
     async def _load_robots(self, origin: str) -> _Robots:
+        if self._robots_memory is not None and (kept := await self._robots_memory.recall(origin)) is not None:
+            text, seconds = kept
+            return _Robots(_rules(origin, text), time.monotonic() + seconds)
         robots_url = f"{origin}/robots.txt"
-        expires = time.monotonic() + self._config.robots_ttl
         retry = time.monotonic() + _ROBOTS_RETRY_SECONDS
         try:
             page = await self._follow(robots_url, list(self._headers), check_robots=False, limit=self._body_limit)
+            text = page.text
         except HTTPStatusError as exc:
             if exc.status >= 500:
                 return _Robots(None, retry, f"robots.txt answered HTTP {exc.status}; will retry")
-            return _Robots(None, expires)  # 4xx: no rules, everything allowed
+            text = None  # 4xx: no rules, everything allowed
         except (TransportError, RefusedURLError) as exc:
             return _Robots(None, retry, exc)
-        except FetchError:
-            return _Robots(None, expires)  # an unusable robots.txt (too large, bad encoding): no rules
-        try:
-            rules = Protego.parse(page.text)
-        except Exception:  # a garbled robots.txt must not stop polling: treat it as absent
-            logger.warning("%s: unreadable robots.txt, treating it as absent", origin, exc_info=True)
-            rules = None
-        return _Robots(rules, expires)
+        except (FetchError, DecodeError):
+            text = None  # an unusable robots.txt (too large, bad encoding): no rules
+        if self._robots_memory is not None:
+            await self._robots_memory.keep(origin, text, self._config.robots_ttl)
+        return _Robots(_rules(origin, text), time.monotonic() + self._config.robots_ttl)
+
+
+def _rules(origin: str, text: str | None) -> Protego | None:
+    if text is None:
+        return None
+    try:
+        return Protego.parse(text)
+    except Exception:  # a garbled robots.txt must not stop polling: treat it as absent
+        logger.warning("%s: unreadable robots.txt, treating it as absent", origin, exc_info=True)
+        return None
 
 
 class _Headers:

@@ -20,6 +20,7 @@ from monitor.items import Document
 from monitor.jpdates import utcnow
 from monitor.pipeline import Pipeline
 from monitor.sources import SourceSpec, resolve_all
+from monitor.store.robots import StoredRobots
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class Runtime:
         )
 
     def fetcher(self) -> Fetcher:
-        return Fetcher(self.settings.config.fetch, proxies=self.settings.proxies)
+        return Fetcher(self.settings.config.fetch, proxies=self.settings.proxies, robots_memory=StoredRobots(self.store))
 
     def deliverer(self, console: TextIO | None = None) -> Deliverer:
         from alerts.channels import build_channels

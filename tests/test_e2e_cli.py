@@ -46,10 +46,12 @@ def test_baseline_then_exactly_the_new_item_then_nothing(cli, site, slack_server
     assert "(baseline): no alerts on a first poll" in first.stderr
     assert slack_titles(slack_server) == []
     assert not [r for r in site.requests() if r["path"].endswith("01kiban07_02000099.html")]  # no detail fetch
+    assert [r["path"] for r in site.requests()].count("/robots.txt") == 1
 
     site.clear_requests()
     cli("poll", "--once")
     assert list_statuses(site) == [304, 304, 304, 304]
+    assert "/robots.txt" not in [r["path"] for r in site.requests()]  # kept in the database by the first run
     assert slack_titles(slack_server) == []
 
     add_release(site, NEW_ORDER, NEW_ORDER_PATH)

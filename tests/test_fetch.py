@@ -7,6 +7,8 @@ from monitor import __version__
 from monitor.config import FetchConfig
 from monitor.errors import BodyTooLargeError, HTTPStatusError, RobotsDeniedError, TransportError
 from monitor.fetch import BodyLimit, Fetcher
+from monitor.store import Store
+from monitor.store.robots import StoredRobots
 from tests.servers import start
 
 # The local test site is on loopback, which the address guard refuses unless allowed.
@@ -59,6 +61,68 @@ def test_robots_txt_is_respected_and_read_once_per_host(site):
     asyncio.run(run())
     paths = [r["path"] for r in site.requests()]
     assert paths.count("/robots.txt") == 1 and "/private/b.html" not in paths
+
+
+def robots_paths(site) -> list[str]:
+    return [r["path"] for r in site.requests() if r["path"] == "/robots.txt"]
+
+
+def test_robots_txt_is_kept_in_the_database_for_the_next_process_until_it_expires(site, database_url):
+    site.write("/robots.txt", "User-agent: *\nDisallow: /private/\n")
+    allowed = site.write("/a.html", "ok")
+    denied = site.write("/private/b.html", "secret")
+    store = Store(database_url)
+    store.upgrade()
+
+    def next_process(robots_ttl: float) -> None:  # a fresh fetcher: nothing cached in memory
+        async def run():
+            fetcher = Fetcher(FetchConfig(**FAST, robots_ttl=robots_ttl), robots_memory=StoredRobots(store))
+            try:
+                await fetcher.get(allowed)
+                with pytest.raises(RobotsDeniedError, match="disallowed by .*/robots.txt"):
+                    await fetcher.get(denied)
+            finally:
+                await fetcher.aclose()
+
+        asyncio.run(run())
+
+    try:
+        next_process(robots_ttl=1.0)
+        next_process(robots_ttl=1.0)  # its rules come from the database: the host is not asked
+        assert robots_paths(site) == ["/robots.txt"]
+        time.sleep(1.1)
+        next_process(robots_ttl=1.0)  # expired: asked again
+        assert robots_paths(site) == ["/robots.txt"] * 2
+        assert "/private/b.html" not in [r["path"] for r in site.requests()]
+    finally:
+        store.dispose()
+
+
+def test_a_robots_txt_the_host_could_not_serve_is_not_kept(site, tmp_path):
+    site.respond("/robots.txt", 503)
+    url = site.write("/a.html", "ok")
+    store = Store(f"sqlite:///{tmp_path / 'robots.db'}")
+    store.upgrade()
+
+    def next_process() -> None:
+        fetcher = Fetcher(FetchConfig(**FAST), robots_memory=StoredRobots(store))
+
+        async def run():
+            try:
+                return await fetcher.get(url)
+            finally:
+                await fetcher.aclose()
+
+        return asyncio.run(run())
+
+    try:
+        with pytest.raises(RobotsDeniedError, match="HTTP 503; will retry"):
+            next_process()
+        site.respond("/robots.txt", None)  # served again (a 404: no rules)
+        assert next_process().content == b"ok"
+        assert robots_paths(site) == ["/robots.txt"] * 2
+    finally:
+        store.dispose()
 
 
 def test_unavailable_robots_txt_means_try_later(site):

@@ -1,0 +1,75 @@
+"""robots.txt kept across processes: what the fetcher last read from an origin, until it expires.
+
+The fetcher (monitor.fetch) asks here before it asks the host, so a ``poll --once`` run by cron,
+a restarted service and every worker of a distributed deployment share one read per origin per
+``fetch.robots_ttl`` (6 hours by default; RFC 9309 §2.4 asks crawlers for no more than a day).
+Only answers worth keeping are kept: rules, or no rules; a robots.txt the host could not serve is
+asked for again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from monitor.errors import StoreError
+from monitor.jpdates import utcnow
+from monitor.models import RobotsTxtRow
+from monitor.store.database import Store, insert_for
+
+logger = logging.getLogger(__name__)
+
+ROBOTS_TXT = RobotsTxtRow.__table__
+
+
+def kept_robots(connection: Connection, origin: str, now: datetime) -> tuple[str | None, datetime] | None:
+    """The origin's robots.txt (None: no rules) and when it expires, while it has not."""
+    row = connection.execute(
+        select(ROBOTS_TXT.c.text, ROBOTS_TXT.c.expires_at).where(ROBOTS_TXT.c.origin == origin, ROBOTS_TXT.c.expires_at > now)
+    ).first()
+    return (row.text, row.expires_at) if row else None
+
+
+def keep_robots(connection: Connection, origin: str, text: str | None, now: datetime, expires_at: datetime) -> None:
+    statement = insert_for(connection, ROBOTS_TXT).values(origin=origin, text=text, fetched_at=now, expires_at=expires_at)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["origin"], set_={"text": text, "fetched_at": now, "expires_at": expires_at}
+        )
+    )
+
+
+class StoredRobots:
+    """monitor.fetch.RobotsMemory on the database. A database that cannot be read or written only
+    costs a request for robots.txt: it is said in the debug log, never raised."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def recall(self, origin: str) -> tuple[str | None, float] | None:
+        try:
+            kept = await self._store.in_thread(self._read, origin)
+        except StoreError as exc:
+            logger.debug("robots.txt of %s not read from the database (%s): asking the host", origin, exc)
+            return None
+        if kept is None:
+            return None
+        text, expires_at = kept
+        return text, (expires_at - utcnow()).total_seconds()
+
+    async def keep(self, origin: str, text: str | None, seconds: float) -> None:
+        try:
+            await self._store.in_thread(self._write, origin, text, seconds)
+        except StoreError as exc:
+            logger.debug("robots.txt of %s not kept in the database (%s)", origin, exc)
+
+    def _read(self, origin: str) -> tuple[str | None, datetime] | None:
+        with self._store.read() as connection:
+            return kept_robots(connection, origin, utcnow())
+
+    def _write(self, origin: str, text: str | None, seconds: float) -> None:
+        now = utcnow()
+        with self._store.begin() as connection:
+            keep_robots(connection, origin, text, now, now + timedelta(seconds=seconds))
