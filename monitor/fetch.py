@@ -28,7 +28,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -74,7 +74,7 @@ def user_agent(contact: str = "") -> str:
 class RobotsMemory(Protocol):
     """robots.txt kept beyond one process: each origin's text (None: no rules) and its seconds left."""
 
-    async def recall(self, origin: str) -> tuple[str | None, float] | None: ...
+    async def recall(self, origins: list[str]) -> dict[str, tuple[str | None, float]]: ...
 
     async def keep(self, origin: str, text: str | None, seconds: float) -> None: ...
 
@@ -134,6 +134,7 @@ class Fetcher:
         self._gates: dict[str, HostGate] = {}
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._robots_not_kept: set[str] = set()  # recalled just now and not kept: ask the host, not the memory
 
     async def aclose(self) -> None:
         await self._direct.aclose()
@@ -299,6 +300,26 @@ class Fetcher:
             raise BadResponseError(url, str(exc)) from None
         return decoder.content()
 
+    async def recall_robots(self, urls: Iterable[str]) -> None:
+        """Read what the memory keeps for these URLs' origins in one call, before their first
+        requests: a poll of many sources then waits for one database call, not one per origin
+        behind every source's first step."""
+        if self._robots_memory is None or not self._config.respect_robots_txt:
+            return
+        now = time.monotonic()
+        origins = {origin_of(url) for url in urls}
+        origins = sorted(origin for origin in origins if origin not in self._robots or self._robots[origin].expires < now)
+        if not origins:
+            return
+        kept = await self._robots_memory.recall(origins)
+        now = time.monotonic()
+        for origin in origins:
+            if origin in kept:
+                text, seconds = kept[origin]
+                self._robots[origin] = _Robots(_rules(origin, text), now + seconds)
+            else:
+                self._robots_not_kept.add(origin)
+
     async def _check_robots(self, url: str) -> None:
         origin = origin_of(url)
         entry = self._robots.get(origin)
@@ -316,9 +337,12 @@ class Fetcher:
             raise RobotsDeniedError(url, f"disallowed by {origin}/robots.txt for {ROBOTS_AGENT}")
 
     async def _load_robots(self, origin: str) -> _Robots:
-        if self._robots_memory is not None and (kept := await self._robots_memory.recall(origin)) is not None:
-            text, seconds = kept
-            return _Robots(_rules(origin, text), time.monotonic() + seconds)
+        if self._robots_memory is not None and origin not in self._robots_not_kept:
+            kept = await self._robots_memory.recall([origin])
+            if origin in kept:
+                text, seconds = kept[origin]
+                return _Robots(_rules(origin, text), time.monotonic() + seconds)
+        self._robots_not_kept.discard(origin)
         robots_url = f"{origin}/robots.txt"
         retry = time.monotonic() + _ROBOTS_RETRY_SECONDS
         try:

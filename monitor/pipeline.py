@@ -107,6 +107,7 @@ class Pipeline:
                     claimed = await self.store.in_thread(self.claim, source_ids, due_only, pool - len(running), exclude=polled)
                     more = due_only and len(claimed) == pool - len(running)
                     polled += [source.id for source in claimed]
+                    await self.fetcher.recall_robots(self.sources[source.id].url for source in claimed)
                     for source in claimed:
                         spec = self.sources[source.id]
                         task = asyncio.create_task(self.run_source(spec, source, recorder, backfill=backfill, progress=progress))

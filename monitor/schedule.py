@@ -73,6 +73,7 @@ class Poller:
             return
         self._outage.succeeded()
         self._unrecorded -= {source.id for source in claimed}
+        await self._pipeline.fetcher.recall_robots(self._pipeline.sources[source.id].url for source in claimed)
         for source in claimed:
             spec = self._pipeline.sources[source.id]
             self._busy[source.id] = asyncio.create_task(

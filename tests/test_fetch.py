@@ -74,10 +74,12 @@ def test_robots_txt_is_kept_in_the_database_for_the_next_process_until_it_expire
     store = Store(database_url)
     store.upgrade()
 
-    def next_process(robots_ttl: float) -> None:  # a fresh fetcher: nothing cached in memory
+    def next_process(*, recall_first: bool) -> None:  # a fresh fetcher: nothing cached in memory
         async def run():
-            fetcher = Fetcher(FetchConfig(**FAST, robots_ttl=robots_ttl), robots_memory=StoredRobots(store))
+            fetcher = Fetcher(FetchConfig(**FAST, robots_ttl=1.0), robots_memory=StoredRobots(store))
             try:
+                if recall_first:  # as a poll does for the sources it claimed: one read for their origins
+                    await fetcher.recall_robots([allowed, denied])
                 await fetcher.get(allowed)
                 with pytest.raises(RobotsDeniedError, match="disallowed by .*/robots.txt"):
                     await fetcher.get(denied)
@@ -87,11 +89,12 @@ def test_robots_txt_is_kept_in_the_database_for_the_next_process_until_it_expire
         asyncio.run(run())
 
     try:
-        next_process(robots_ttl=1.0)
-        next_process(robots_ttl=1.0)  # its rules come from the database: the host is not asked
+        next_process(recall_first=True)  # nothing kept yet: the host is asked
+        next_process(recall_first=True)  # its rules come from the database
+        next_process(recall_first=False)  # read there by the first request itself
         assert robots_paths(site) == ["/robots.txt"]
         time.sleep(1.1)
-        next_process(robots_ttl=1.0)  # expired: asked again
+        next_process(recall_first=True)  # expired: asked again
         assert robots_paths(site) == ["/robots.txt"] * 2
         assert "/private/b.html" not in [r["path"] for r in site.requests()]
     finally:

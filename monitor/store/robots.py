@@ -17,19 +17,20 @@ from sqlalchemy import Connection, select
 from monitor.errors import StoreError
 from monitor.jpdates import utcnow
 from monitor.models import RobotsTxtRow
-from monitor.store.database import Store, insert_for
+from monitor.store.database import Store, insert_for, one_of
 
 logger = logging.getLogger(__name__)
 
 ROBOTS_TXT = RobotsTxtRow.__table__
 
 
-def kept_robots(connection: Connection, origin: str, now: datetime) -> tuple[str | None, datetime] | None:
-    """The origin's robots.txt (None: no rules) and when it expires, while it has not."""
-    row = connection.execute(
-        select(ROBOTS_TXT.c.text, ROBOTS_TXT.c.expires_at).where(ROBOTS_TXT.c.origin == origin, ROBOTS_TXT.c.expires_at > now)
-    ).first()
-    return (row.text, row.expires_at) if row else None
+def kept_robots(connection: Connection, origins: list[str], now: datetime) -> dict[str, tuple[str | None, datetime]]:
+    """Of these origins, those whose robots.txt is kept and has not expired: its text (None: no
+    rules) and when it expires."""
+    query = select(ROBOTS_TXT.c.origin, ROBOTS_TXT.c.text, ROBOTS_TXT.c.expires_at).where(
+        one_of(connection, ROBOTS_TXT.c.origin, "origins"), ROBOTS_TXT.c.expires_at > now
+    )
+    return {row.origin: (row.text, row.expires_at) for row in connection.execute(query, {"origins": origins})}
 
 
 def keep_robots(connection: Connection, origin: str, text: str | None, now: datetime, expires_at: datetime) -> None:
@@ -48,16 +49,14 @@ class StoredRobots:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def recall(self, origin: str) -> tuple[str | None, float] | None:
+    async def recall(self, origins: list[str]) -> dict[str, tuple[str | None, float]]:
         try:
-            kept = await self._store.in_thread(self._read, origin)
+            kept = await self._store.in_thread(self._read, origins)
         except StoreError as exc:
-            logger.debug("robots.txt of %s not read from the database (%s): asking the host", origin, exc)
-            return None
-        if kept is None:
-            return None
-        text, expires_at = kept
-        return text, (expires_at - utcnow()).total_seconds()
+            logger.debug("robots.txt not read from the database (%s): asking the hosts", exc)
+            return {}
+        now = utcnow()
+        return {origin: (text, (expires_at - now).total_seconds()) for origin, (text, expires_at) in kept.items()}
 
     async def keep(self, origin: str, text: str | None, seconds: float) -> None:
         try:
@@ -65,9 +64,9 @@ class StoredRobots:
         except StoreError as exc:
             logger.debug("robots.txt of %s not kept in the database (%s)", origin, exc)
 
-    def _read(self, origin: str) -> tuple[str | None, datetime] | None:
+    def _read(self, origins: list[str]) -> dict[str, tuple[str | None, datetime]]:
         with self._store.read() as connection:
-            return kept_robots(connection, origin, utcnow())
+            return kept_robots(connection, origins, utcnow())
 
     def _write(self, origin: str, text: str | None, seconds: float) -> None:
         now = utcnow()
