@@ -6,10 +6,8 @@
   the whole host back, not only the source that got it.
 - At most ``concurrency`` requests in flight overall. A request takes its global slot only once
   its host lets it go, so requests queued behind a busy host never idle the others.
-- robots.txt through Protego (urllib.robotparser mishandles wildcards and rule order), cached
-  per origin for ``robots_ttl``, and kept beyond the process where a ``RobotsMemory`` is given
-  (the database's: monitor.store.robots); a 5xx or unreachable robots.txt means "try later"
-  (RFC 9309 §2.3.1.4) and is not kept.
+- robots.txt read and obeyed per origin (monitor.robots), kept beyond the process where a
+  ``RobotsMemory`` is given (the database's: monitor.store.robots).
 - Every request has one overall deadline and a body-size cap enforced while streaming.
 - Bytes are returned undecoded; monitor.charset decodes them.
 
@@ -31,11 +29,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any
 
 import httpcore
 import httpx
-from protego import Protego
 
 from monitor import __version__, metrics
 from monitor.config import FetchConfig
@@ -44,11 +41,8 @@ from monitor.decompress import ACCEPT_ENCODING, BoundedDecoder, EncodingRefused,
 from monitor.errors import (
     BadResponseError,
     BodyTooLargeError,
-    DecodeError,
-    FetchError,
     HTTPStatusError,
     RefusedURLError,
-    RobotsDeniedError,
     TransportError,
 )
 from monitor.guard import ALLOWED_SCHEMES, AddressPolicy
@@ -58,32 +52,15 @@ from monitor.jpdates import utcnow
 from monitor.network import AddressRefused, check_proxied_target, checked_addresses, proxy_pool, ssl_context
 from monitor.politeness import HostGate
 from monitor.proxies import Proxy, ProxySettings
-from monitor.urls import absolute_url, origin_of
+from monitor.robots import RobotsMemory, RobotsRules
+from monitor.urls import absolute_url
 
 logger = logging.getLogger(__name__)
-
-ROBOTS_AGENT = "regwatch"
-_ROBOTS_RETRY_SECONDS = 300.0
 
 
 def user_agent(contact: str = "") -> str:
     detail = f"+{contact}" if contact else "Japanese regulatory news monitor"
     return f"regwatch/{__version__} ({detail})"
-
-
-class RobotsMemory(Protocol):
-    """robots.txt kept beyond one process: each origin's text (None: no rules) and its seconds left."""
-
-    async def recall(self, origins: list[str]) -> dict[str, tuple[str | None, float]]: ...
-
-    async def keep(self, origin: str, text: str | None, seconds: float) -> None: ...
-
-
-@dataclass
-class _Robots:
-    rules: Protego | None  # None: everything allowed (no robots.txt)
-    expires: float
-    failure: str | FetchError | None = None  # a reason to wait, or why the host is unreachable
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -111,7 +88,6 @@ class Fetcher:
         self, config: FetchConfig, *, proxies: ProxySettings | None = None, robots_memory: RobotsMemory | None = None
     ) -> None:
         self._config = config
-        self._robots_memory = robots_memory
         self._body_limit = BodyLimit(config.max_body_bytes, "fetch.max_body_bytes")
         self._policy = AddressPolicy.from_entries(config.allow)
         self._proxies = proxies or ProxySettings({}, {})
@@ -132,11 +108,10 @@ class Fetcher:
         self._extensions = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
         self._in_flight = asyncio.Semaphore(config.concurrency)
         self._gates: dict[str, HostGate] = {}
-        self._robots: dict[str, _Robots] = {}
-        self._robots_locks: dict[str, asyncio.Lock] = {}
-        self._robots_not_kept: set[str] = set()  # recalled just now and not kept: ask the host, not the memory
+        self._robots = RobotsRules(config, robots_memory, self._read_robots)
 
     async def aclose(self) -> None:
+        await self._robots.aclose()
         await self._direct.aclose()
         for pool in self._proxied.values():
             await pool.aclose()
@@ -175,7 +150,7 @@ class Fetcher:
         for _ in range(_MAX_REDIRECTS + 1):
             target = _parse_url(location)
             if check_robots:
-                await self._check_robots(location)
+                await self._robots.check(location)
             answer = await self._request(target, location, headers, limit, on_send)
             if answer.location is None:
                 return replace(answer.page, url=url) if location != url else answer.page
@@ -184,6 +159,14 @@ class Fetcher:
                 raise BadResponseError(url, f"redirect loop at {location}")
             visited.add(location)
         raise BadResponseError(url, f"more than {_MAX_REDIRECTS} redirects")
+
+    async def recall_robots(self, urls: Iterable[str]) -> None:
+        """Read what the robots memory keeps for these URLs' origins in one call, before their
+        first requests (monitor.robots.RobotsRules.recall)."""
+        await self._robots.recall(urls)
+
+    async def _read_robots(self, robots_url: str) -> Page:
+        return await self._follow(robots_url, list(self._headers), check_robots=False, limit=self._body_limit)
 
     def _gate(self, host: str) -> HostGate:
         gate = self._gates.get(host)
@@ -299,76 +282,6 @@ class Fetcher:
         except EncodingRefused as exc:
             raise BadResponseError(url, str(exc)) from None
         return decoder.content()
-
-    async def recall_robots(self, urls: Iterable[str]) -> None:
-        """Read what the memory keeps for these URLs' origins in one call, before their first
-        requests: a poll of many sources then waits for one database call, not one per origin
-        behind every source's first step."""
-        if self._robots_memory is None or not self._config.respect_robots_txt:
-            return
-        now = time.monotonic()
-        origins = {origin_of(url) for url in urls}
-        origins = sorted(origin for origin in origins if origin not in self._robots or self._robots[origin].expires < now)
-        if not origins:
-            return
-        kept = await self._robots_memory.recall(origins)
-        now = time.monotonic()
-        for origin in origins:
-            if origin in kept:
-                text, seconds = kept[origin]
-                self._robots[origin] = _Robots(_rules(origin, text), now + seconds)
-            else:
-                self._robots_not_kept.add(origin)
-
-    async def _check_robots(self, url: str) -> None:
-        origin = origin_of(url)
-        entry = self._robots.get(origin)
-        if entry is None or entry.expires < time.monotonic():
-            async with self._robots_locks.setdefault(origin, asyncio.Lock()):  # one load per origin at a time
-                entry = self._robots.get(origin)
-                if entry is None or entry.expires < time.monotonic():
-                    entry = self._robots[origin] = await self._load_robots(origin)
-        if isinstance(entry.failure, (TransportError, RefusedURLError)):
-            # The host itself cannot be reached (name, connection, guard): say so, for this page.
-            raise type(entry.failure)(url, entry.failure.reason)
-        if isinstance(entry.failure, str):
-            raise RobotsDeniedError(url, entry.failure)
-        if entry.rules is not None and not entry.rules.can_fetch(url, ROBOTS_AGENT):
-            raise RobotsDeniedError(url, f"disallowed by {origin}/robots.txt for {ROBOTS_AGENT}")
-
-    async def _load_robots(self, origin: str) -> _Robots:
-        if self._robots_memory is not None and origin not in self._robots_not_kept:
-            kept = await self._robots_memory.recall([origin])
-            if origin in kept:
-                text, seconds = kept[origin]
-                return _Robots(_rules(origin, text), time.monotonic() + seconds)
-        self._robots_not_kept.discard(origin)
-        robots_url = f"{origin}/robots.txt"
-        retry = time.monotonic() + _ROBOTS_RETRY_SECONDS
-        try:
-            page = await self._follow(robots_url, list(self._headers), check_robots=False, limit=self._body_limit)
-            text = page.text
-        except HTTPStatusError as exc:
-            if exc.status >= 500:
-                return _Robots(None, retry, f"robots.txt answered HTTP {exc.status}; will retry")
-            text = None  # 4xx: no rules, everything allowed
-        except (TransportError, RefusedURLError) as exc:
-            return _Robots(None, retry, exc)
-        except (FetchError, DecodeError):
-            text = None  # an unusable robots.txt (too large, bad encoding): no rules
-        if self._robots_memory is not None:
-            await self._robots_memory.keep(origin, text, self._config.robots_ttl)
-        return _Robots(_rules(origin, text), time.monotonic() + self._config.robots_ttl)
-
-
-def _rules(origin: str, text: str | None) -> Protego | None:
-    if text is None:
-        return None
-    try:
-        return Protego.parse(text)
-    except Exception:  # a garbled robots.txt must not stop polling: treat it as absent
-        logger.warning("%s: unreadable robots.txt, treating it as absent", origin, exc_info=True)
-        return None
 
 
 class _Headers:

@@ -74,15 +74,15 @@ class FetchStateRow(SQLModel, table=True):
 
 
 class RobotsTxtRow(SQLModel, table=True):
-    """An origin's robots.txt as last read, shared by every process until it expires (robots_ttl),
-    so that a ``poll --once`` run by cron does not ask each host for it again every time."""
+    """An origin's robots.txt as last read, shared by every process for as long as its own
+    ``fetch.robots_ttl`` trusts it: a ``poll --once`` run by cron does not ask each host for it
+    again every time."""
 
     __tablename__ = "robots_txt"
 
     origin: str = Field(primary_key=True)  # scheme://host[:port]
     text: str | None = None  # None: no rules (none served, or none usable)
     fetched_at: datetime
-    expires_at: datetime
 
 
 class ItemRow(SQLModel, table=True):

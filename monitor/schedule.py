@@ -73,12 +73,14 @@ class Poller:
             return
         self._outage.succeeded()
         self._unrecorded -= {source.id for source in claimed}
-        await self._pipeline.fetcher.recall_robots(self._pipeline.sources[source.id].url for source in claimed)
-        for source in claimed:
-            spec = self._pipeline.sources[source.id]
-            self._busy[source.id] = asyncio.create_task(
-                self._pipeline.run_source(spec, source, self._recorder), name=f"poll {source.id}"
-            )
+        try:
+            await self._pipeline.fetcher.recall_robots(self._pipeline.sources[source.id].url for source in claimed)
+        finally:  # even if the service stops meanwhile: a claimed source is polled, or given back by ``stop``
+            for source in claimed:
+                spec = self._pipeline.sources[source.id]
+                self._busy[source.id] = asyncio.create_task(
+                    self._pipeline.run_source(spec, source, self._recorder), name=f"poll {source.id}"
+                )
 
     def _recorded(self, reports: list[RunReport]) -> None:
         for report in reports:

@@ -24,9 +24,10 @@ def test_a_clean_list_item_is_passed_on_as_it_is():
     assert clean_item(raw) is raw
 
 
-def test_a_request_made_ready_by_a_pages_arrival_leaves_before_the_page_is_parsed():
-    """The next request to a host waits for its gate, which the page's arrival frees: it must not
-    also wait for that page's parse (in a cycle of first-seen pages, every host's would)."""
+def test_a_task_made_ready_by_a_pages_arrival_runs_before_the_page_is_parsed():
+    """The next request to a host waits for its gate, which the page's arrival frees (played here
+    by an event): it must not also wait for that page's parse (in a cycle of first-seen pages,
+    every host's would)."""
     spec = resolve(SourceConfig(id="list", kind="html_list", url="https://example.jp/", options={"item": "li", "link": "a"}))
     page = page_from_bytes(b'<ul><li><a href="/a">a</a></li></ul>', "https://example.jp/", "text/html")
     order = []

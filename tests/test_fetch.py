@@ -67,62 +67,70 @@ def robots_paths(site) -> list[str]:
     return [r["path"] for r in site.requests() if r["path"] == "/robots.txt"]
 
 
-def test_robots_txt_is_kept_in_the_database_for_the_next_process_until_it_expires(site, database_url):
+def in_next_process(store: Store, use, **config: object):
+    """``use(fetcher)`` with a fresh fetcher (nothing cached in memory) over ``store``'s robots memory."""
+
+    async def run():
+        fetcher = Fetcher(FetchConfig(**{**FAST, **config}), robots_memory=StoredRobots(store))
+        try:
+            return await use(fetcher)
+        finally:
+            await fetcher.aclose()
+
+    return asyncio.run(run())
+
+
+def test_robots_txt_is_kept_in_the_database_for_the_next_process_as_long_as_its_robots_ttl_allows(site, database_url):
     site.write("/robots.txt", "User-agent: *\nDisallow: /private/\n")
     allowed = site.write("/a.html", "ok")
     denied = site.write("/private/b.html", "secret")
     store = Store(database_url)
     store.upgrade()
 
-    def next_process(*, recall_first: bool) -> None:  # a fresh fetcher: nothing cached in memory
-        async def run():
-            fetcher = Fetcher(FetchConfig(**FAST, robots_ttl=1.0), robots_memory=StoredRobots(store))
-            try:
-                if recall_first:  # as a poll does for the sources it claimed: one read for their origins
-                    await fetcher.recall_robots([allowed, denied])
-                await fetcher.get(allowed)
-                with pytest.raises(RobotsDeniedError, match="disallowed by .*/robots.txt"):
-                    await fetcher.get(denied)
-            finally:
-                await fetcher.aclose()
+    def next_process(*, recall_first: bool, robots_ttl: float = 3600) -> None:
+        async def use(fetcher):
+            if recall_first:  # as a poll does for the sources it claimed: one read for their origins
+                await fetcher.recall_robots([allowed, denied])
+            await fetcher.get(allowed)
+            with pytest.raises(RobotsDeniedError, match="disallowed by .*/robots.txt"):
+                await fetcher.get(denied)
 
-        asyncio.run(run())
+        in_next_process(store, use, robots_ttl=robots_ttl)
 
     try:
         next_process(recall_first=True)  # nothing kept yet: the host is asked
         next_process(recall_first=True)  # its rules come from the database
         next_process(recall_first=False)  # read there by the first request itself
         assert robots_paths(site) == ["/robots.txt"]
-        time.sleep(1.1)
-        next_process(recall_first=True)  # expired: asked again
+        time.sleep(0.3)
+        next_process(recall_first=True, robots_ttl=0.2)  # older than this config trusts: asked again
         assert robots_paths(site) == ["/robots.txt"] * 2
         assert "/private/b.html" not in [r["path"] for r in site.requests()]
     finally:
         store.dispose()
 
 
-def test_a_robots_txt_the_host_could_not_serve_is_not_kept(site, tmp_path):
+def test_a_robots_txt_the_host_could_not_serve_is_not_kept(site, database_url):
     site.respond("/robots.txt", 503)
     url = site.write("/a.html", "ok")
-    store = Store(f"sqlite:///{tmp_path / 'robots.db'}")
+    store = Store(database_url)
     store.upgrade()
-
-    def next_process() -> None:
-        fetcher = Fetcher(FetchConfig(**FAST), robots_memory=StoredRobots(store))
-
-        async def run():
-            try:
-                return await fetcher.get(url)
-            finally:
-                await fetcher.aclose()
-
-        return asyncio.run(run())
-
     try:
         with pytest.raises(RobotsDeniedError, match="HTTP 503; will retry"):
-            next_process()
+            in_next_process(store, lambda fetcher: fetcher.get(url))
         site.respond("/robots.txt", None)  # served again (a 404: no rules)
-        assert next_process().content == b"ok"
+        assert in_next_process(store, lambda fetcher: fetcher.get(url)).content == b"ok"
+        assert robots_paths(site) == ["/robots.txt"] * 2
+    finally:
+        store.dispose()
+
+
+def test_a_database_that_cannot_keep_robots_txt_only_costs_a_request_for_it(site, tmp_path):
+    url = site.write("/a.html", "ok")
+    store = Store(f"sqlite:///{tmp_path / 'not-migrated.db'}")  # no robots_txt table: every read and write fails
+    try:
+        assert in_next_process(store, lambda fetcher: fetcher.get(url)).content == b"ok"
+        assert in_next_process(store, lambda fetcher: fetcher.get(url)).content == b"ok"
         assert robots_paths(site) == ["/robots.txt"] * 2
     finally:
         store.dispose()

@@ -1,4 +1,4 @@
-"""robots_txt: each origin's robots.txt, kept across processes until it expires
+"""robots_txt: each origin's robots.txt as last read, kept across processes
 
 Revision ID: 0008
 Revises: 0007
@@ -23,7 +23,6 @@ def upgrade() -> None:
         sa.Column("origin", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("fetched_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("origin"),
     )
 
