@@ -107,7 +107,7 @@ class Pipeline:
                     claimed = await self.store.in_thread(self.claim, source_ids, due_only, pool - len(running), exclude=polled)
                     more = due_only and len(claimed) == pool - len(running)
                     polled += [source.id for source in claimed]
-                    await self.fetcher.recall_robots(self.sources[source.id].url for source in claimed)
+                    await self.recall_robots(claimed)
                     for source in claimed:
                         spec = self.sources[source.id]
                         task = asyncio.create_task(self.run_source(spec, source, recorder, backfill=backfill, progress=progress))
@@ -122,6 +122,10 @@ class Pipeline:
         finally:
             await recorder.drain()
         return reports
+
+    async def recall_robots(self, claimed: Sequence[store.ClaimedSource]) -> None:
+        """The kept robots.txt of the claimed sources' origins, read in one call before their first requests."""
+        await self.fetcher.recall_robots(self.sources[source.id].url for source in claimed)
 
     def claim(
         self,

@@ -74,7 +74,7 @@ class Poller:
         self._outage.succeeded()
         self._unrecorded -= {source.id for source in claimed}
         try:
-            await self._pipeline.fetcher.recall_robots(self._pipeline.sources[source.id].url for source in claimed)
+            await self._pipeline.recall_robots(claimed)
         finally:  # even if the service stops meanwhile: a claimed source is polled, or given back by ``stop``
             for source in claimed:
                 spec = self._pipeline.sources[source.id]

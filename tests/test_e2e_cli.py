@@ -109,6 +109,7 @@ def test_the_service_polls_on_schedule_stops_on_sigterm_and_a_restart_repeats_no
         os.kill(restarted.pid, signal.SIGTERM)
         restarted.communicate(timeout=30)
     assert set(list_statuses(site)) == {304}
+    assert "/robots.txt" not in [r["path"] for r in site.requests()]  # the first service's, kept in the database
     assert slack_titles(slack_server) == [NEW_ORDER]
 
 

@@ -9,7 +9,7 @@ SQL errors become StoreError in ``database``; the functions take a connection an
 - ``reads``: what commands and digests list
 - ``source_states``: each source's state and problem, as operators read it
 - ``versions``: items' content versions as fetched, kept for the dashboard
-- ``robots``: each origin's robots.txt, kept across processes until it expires
+- ``robots``: each origin's robots.txt as last read, kept across processes
 """
 
 from monitor.store.database import Store, insert_for, prepared
