@@ -17,7 +17,6 @@ import asyncio
 import cProfile
 import os
 import pstats
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from poll_cycle import HOSTS, Site, page_urls  # noqa: E402
 from monitor import aio  # noqa: E402
 from monitor.config import FetchConfig  # noqa: E402
 from monitor.fetch import Fetcher  # noqa: E402
-from tests.servers import start  # noqa: E402
+from tests.servers import self_signed_certificate, start  # noqa: E402
 
 
 async def fetch_pass(fetcher: Fetcher, urls: list[str], validators: dict[str, tuple[str | None, str | None]]) -> None:
@@ -71,12 +70,7 @@ def bench_round(config: FetchConfig, urls: list[str], profile: str | None) -> di
 
 def _certificate(directory: Path, hosts: list[str]) -> list[str]:
     """A self-signed certificate for ``hosts``, trusted by this process; the site's TLS arguments."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=" + ",".join(f"IP:{host}" for host in hosts), "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(directory, hosts)
     os.environ["SSL_CERT_FILE"] = str(cert)
     return ["--cert", str(cert), "--key", str(key)]
 

@@ -95,11 +95,8 @@ class Fetcher:
         self._proxied = {
             url: proxy_pool(Proxy.parse(url), ssl_context(), **_POOL_LIMITS) for url in set(self._proxies.by_scheme.values())
         }
-        agent = user_agent(config.contact).encode()
-        if UNSAFE_VALUE.search(agent):
-            raise ValueError(f"fetch.contact {config.contact!r} has control characters")
         self._headers = [
-            (b"User-Agent", agent),
+            (b"User-Agent", user_agent(config.contact).encode()),
             (b"Accept", b"*/*"),
             (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
             (b"Accept-Language", b"ja,en;q=0.5"),

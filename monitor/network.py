@@ -64,16 +64,17 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
-def _refusal(policy: AddressPolicy, host: str, addresses: list[IPAddress]) -> str | None:
-    return next((reason for address in addresses if (reason := policy.refusal(host, address))), None)
+def _refuse(policy: AddressPolicy, host: str, addresses: list[IPAddress]) -> None:
+    """AddressRefused if the guard refuses any of ``host``'s addresses."""
+    refusal = next((reason for address in addresses if (reason := policy.refusal(host, address))), None)
+    if refusal:
+        raise AddressRefused(f"refused by the address guard: {refusal}")
 
 
 async def checked_addresses(policy: AddressPolicy, host: str, port: int) -> list[IPAddress]:
     """The addresses a direct connection to ``host`` may use: all of them, or AddressRefused."""
     addresses = await resolve(host, port)
-    refusal = _refusal(policy, host, addresses)
-    if refusal:
-        raise AddressRefused(f"refused by the address guard: {refusal}")
+    _refuse(policy, host, addresses)
     return addresses
 
 
@@ -115,9 +116,7 @@ async def check_proxied_target(policy: AddressPolicy, host: str, port: int) -> N
             addresses = await resolve(host, port)
         except NameNotResolved:
             pass  # only the proxy can resolve it: its egress rules apply
-    refusal = _refusal(policy, host, addresses)
-    if refusal:
-        raise AddressRefused(f"refused by the address guard: {refusal}")
+    _refuse(policy, host, addresses)
 
 
 def proxy_pool(proxy: Proxy, ssl_context: ssl.SSLContext, **limits: Any) -> httpcore.AsyncHTTPProxy:

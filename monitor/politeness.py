@@ -3,7 +3,7 @@
 ``httpx.Limits`` and connection pools cap connections, not the pace a site sees: a host gets at
 most ``concurrency`` requests in flight and at least ``min_interval`` between request starts, and
 a 429 or 503 with Retry-After holds the whole host back (``hold_back``), not only the source that
-got it. The gate also keeps the host's duration metric, its label looked up once.
+got it.
 """
 
 from __future__ import annotations

@@ -72,8 +72,10 @@ class RobotsRules:
         """Read what the memory keeps for these URLs' origins in one call, before their first
         requests: a poll of many sources then waits for one database call, not one per origin
         behind every source's first step."""
+        if self._memory is None:
+            return
         origins = sorted({origin for origin in map(origin_of, urls) if self._due(origin)})
-        if self._memory is None or not origins:
+        if not origins:
             return
         kept = await self._memory.recall(origins, self._config.robots_ttl)
         now = time.monotonic()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email.policy
 import os
-import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from datetime import datetime, timezone
@@ -26,7 +25,7 @@ from monitor.jpdates import utcnow
 from monitor.store import Store, sync_sources
 from tests.databases import scratch_schema
 from tests.private_postgres import answers, start_private_server
-from tests.servers import PROJECT_ROOT, RunningServer, start
+from tests.servers import PROJECT_ROOT, RunningServer, self_signed_certificate, start
 
 PAGES = Path(__file__).parent / "pages"
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -158,14 +157,7 @@ def smtp_server(tmp_path: Path) -> Iterator[Mailbox]:
 @pytest.fixture(scope="session")
 def loopback_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and its key (openssl), for TLS servers under test."""
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"), ["127.0.0.1"])
 
 
 class ForwardedPostgres:

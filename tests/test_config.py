@@ -33,6 +33,13 @@ def test_errors_name_the_file_and_the_key(tmp_path):
     assert f"{path}: sources[0] (a).colour: unknown key" in message
 
 
+def test_a_contact_that_would_break_the_user_agent_header_is_refused_at_load(tmp_path):
+    path = write(tmp_path, '[fetch]\ncontact = "mailto:ops@example.jp\\r\\nX-Injected: 1"\n')
+    with pytest.raises(ConfigError, match=r"fetch\.contact: .*control characters: it is sent in the User-Agent header"):
+        load_settings(path, env={})
+    assert load_settings(write(tmp_path, '[fetch]\ncontact = "mailto:ops@example.jp"\n'), env={}).config.fetch.contact
+
+
 def test_unknown_top_level_key_and_scraper_options_are_rejected(tmp_path):
     path = write(
         tmp_path, 'token = "xoxb-secret"\n[[sources]]\nid = "b"\nkind = "html_list"\nurl = "https://x"\noptions = {itme = "li"}\n'

@@ -37,12 +37,14 @@ class Scripted:
     def __init__(self, answers: dict[str, Callable[[int], Answer]]) -> None:
         self.answers = answers
         self.connections = 0
+        self.heads: list[bytes] = []
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         try:
             for n in range(100):
                 head = await reader.readuntil(b"\r\n\r\n")
+                self.heads.append(head)
                 answer = self.answers[head.split(b" ")[1].decode()](n)
                 if answer is None:
                     break
@@ -58,9 +60,17 @@ class Scripted:
             writer.close()
 
 
-def fetch_all(answers: dict[str, Callable[[int], Answer]], paths: list[str], pause: float = 0.0, config: FetchConfig = CONFIG):
-    """Fetch ``paths`` in turn; returns the pages (or the errors) and the number of connections."""
-    server_side = Scripted(answers)
+def fetch_all(
+    answers: dict[str, Callable[[int], Answer]],
+    paths: list[str],
+    pause: float = 0.0,
+    config: FetchConfig = CONFIG,
+    server_side: Scripted | None = None,
+    **validators: str,
+):
+    """Fetch ``paths`` in turn (with the stored ``validators``: etag, last_modified); returns the
+    pages (or the errors) and the number of connections."""
+    server_side = server_side or Scripted(answers)
 
     async def run():
         server = await asyncio.start_server(server_side.handle, "127.0.0.1", 0)
@@ -70,7 +80,7 @@ def fetch_all(answers: dict[str, Callable[[int], Answer]], paths: list[str], pau
         try:
             for path in paths:
                 try:
-                    results.append(await fetcher.get(f"http://127.0.0.1:{port}{path}"))
+                    results.append(await fetcher.get(f"http://127.0.0.1:{port}{path}", **validators))
                 except FetchError as exc:
                     results.append(exc)
                 await asyncio.sleep(pause)
@@ -100,8 +110,21 @@ def test_a_connection_idle_longer_than_the_keep_alive_is_not_used_again(monkeypa
     monkeypatch.setattr(connections, "KEEPALIVE_SECONDS", 0.02)
     pages, opened = fetch_all({"/a": lambda n: ok()}, ["/a", "/a"], pause=0.05)
     assert [page.content for page in pages] == [PAGE] * 2 and opened == 2
-    pages, opened = fetch_all({"/a": lambda n: ok()}, ["/a", "/a"])  # within it: kept
+    monkeypatch.undo()
+    pages, opened = fetch_all({"/a": lambda n: ok()}, ["/a", "/a"], pause=0.05)  # within it: kept
     assert opened == 1
+
+
+def test_a_stored_validator_that_would_break_the_request_is_left_out_and_the_page_comes_whole():
+    answers = {"/a": lambda n: ok()}
+    server_side = Scripted(answers)
+    (page,), _ = fetch_all(
+        answers, ["/a"], server_side=server_side, etag='"v1"\r\nX-Injected: 1', last_modified="Fri, 09 Feb 2024 00:00:00 GMT"
+    )
+    (head,) = server_side.heads
+    assert page.content == PAGE
+    assert b"X-Injected" not in head and b"If-None-Match" not in head
+    assert b"\r\nIf-Modified-Since: Fri, 09 Feb 2024 00:00:00 GMT\r\n" in head  # a clean one is still sent
 
 
 def test_a_new_connection_closed_without_an_answer_is_a_transport_error():

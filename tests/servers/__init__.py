@@ -68,3 +68,14 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def self_signed_certificate(directory: Path, hosts: list[str]) -> tuple[Path, Path]:
+    """A self-signed certificate (openssl) for the loopback ``hosts``, and its key, in ``directory``."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={hosts[0]}",
+         "-addext", "subjectAltName=" + ",".join(f"IP:{host}" for host in hosts), "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
