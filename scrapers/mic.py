@@ -22,7 +22,7 @@ from monitor.jpdates import jst_date_start, parse_jp_date
 from monitor.text import normalize, normalize_line
 from monitor.urls import absolute_url
 from scrapers.base import HtmlDetail, HtmlList, NoOptions, register
-from scrapers.soup import block_text, child_tags, discard, inline_text, parse_html, select, select_one, tags
+from scrapers.soup import block_text, child_tags, inline_text, select, select_one, tags, whole_page
 
 _ATTACHMENT = re.compile(r"\.(pdf|xlsx?|xlsm|docx?|csv|zip|pptx?)$", re.I)
 _TITLE_SEPARATORS = re.compile(r"[｜|]")
@@ -64,17 +64,13 @@ _TEMPLATE = ("title", "div.contentsBody")
 @contextmanager
 def _content(soup: BeautifulSoup, page: Page) -> Iterator[tuple[BeautifulSoup, Tag]]:
     """The soup and the content in it: div.contentsBody; on a page without one (rare, so parsed a
-    second time, whole) div#contentsWrapper, else the body. The whole page's soup is taken apart
-    once read, as the kept parts' soup is by scrapers.base."""
+    second time, whole) div#contentsWrapper, else the body."""
     root = select_one(soup, "div.contentsBody")
     if root is not None:
         yield soup, root
         return
-    whole = parse_html(page)
-    try:
+    with whole_page(page) as whole:
         yield whole, select_one(whole, "div#contentsWrapper") or whole.body or whole
-    finally:
-        discard(whole)
 
 
 @register

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
@@ -27,7 +28,7 @@ from monitor.text import normalize_line
 from monitor.urls import canonical_url
 from scrapers.base import HtmlDetail, list_scraper, register
 from scrapers.feed import parse_feed
-from scrapers.soup import block_text, child_tags, first_match, inline_text, parse_html, select, select_one, tags
+from scrapers.soup import block_text, child_tags, first_match, inline_text, select, select_one, tags, whole_page
 
 _NHK_HOSTS = ("www3.nhk.or.jp", "www.nhk.or.jp", "news.web.nhk")
 _ARTICLE_ID = re.compile(r"/(?:news/html/\d{8}/|newsweb/(?:sp/)?na/na-)(k\d{14})(?:\.html)?$")
@@ -61,18 +62,24 @@ class NhkArticle(HtmlDetail):
         linked_data = _news_article_json_ld(soup)
         content = select_one(soup, "section.module--detail-content")  # the www3 layout
         if content is None and select_one(soup, "main h1") is None:
-            soup = parse_html(page)  # neither known layout: the whole page is read (parsed a second time)
-        for noise in [tag for tag in tags(soup) if _is_noise(tag)]:
-            noise.decompose()
-        article = _www3_article(content) if content is not None else _newsweb_article(soup)
-        return Article(
-            title=article.title,
-            body=article.body,
-            lead=article.lead,
-            published_at=parse_timestamp(linked_data.get("datePublished")) or article.published_at,
-            modified_at=parse_timestamp(linked_data.get("dateModified")) or article.modified_at,
-            attributes=article.attributes,
-        )
+            with whole_page(page) as whole:  # neither known layout: the whole page is read
+                return _with_linked_data(_article(whole, None), linked_data)
+        return _with_linked_data(_article(soup, content), linked_data)
+
+
+def _article(soup: BeautifulSoup, content: Tag | None) -> Article:
+    for noise in [tag for tag in tags(soup) if _is_noise(tag)]:
+        noise.decompose()
+    return _www3_article(content) if content is not None else _newsweb_article(soup)
+
+
+def _with_linked_data(article: Article, linked_data: dict) -> Article:
+    """The times of the page's JSON-LD, where it has them, over those read from its text."""
+    return replace(
+        article,
+        published_at=parse_timestamp(linked_data.get("datePublished")) or article.published_at,
+        modified_at=parse_timestamp(linked_data.get("dateModified")) or article.modified_at,
+    )
 
 
 def _is_noise(tag: Tag) -> bool:

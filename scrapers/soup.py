@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import soupsieve
@@ -66,6 +67,17 @@ def parse_html(page: Page, keep: Keep | None = None) -> BeautifulSoup:
         return tree_soup(text, keep)
     except (ParserRejectedMarkup, etree.ParserError, ValueError) as exc:
         raise ParseError(f"{page.url}: not an HTML document ({exc})") from None
+
+
+@contextmanager
+def whole_page(page: Page) -> Iterator[BeautifulSoup]:
+    """The whole page, parsed a second time, for a page whose kept parts lack its content (rare);
+    taken apart once read, as the kept parts' soup is by scrapers.base."""
+    soup = parse_html(page)
+    try:
+        yield soup
+    finally:
+        discard(soup)
 
 
 def discard(soup: BeautifulSoup) -> None:

@@ -1,3 +1,4 @@
+import gc
 from datetime import datetime, timezone
 
 import pytest
@@ -57,6 +58,23 @@ def test_real_news_web_nhk_article():
     assert article.published_at == datetime(2026, 7, 7, 21, 23, tzinfo=timezone.utc)
     assert article.body.endswith("台風の進路や勢力、交通機関への影響に注意が必要です。")
     assert "あわせて読みたい" not in article.body
+
+
+def test_a_page_of_neither_layout_is_read_whole_and_leaves_nothing_for_the_garbage_collector():
+    """Its heading outside <main>: the whole page is parsed a second time, and that soup is taken
+    apart once read, as every other soup (scrapers.soup.discard)."""
+    page = page_from_bytes(
+        "<html><body><div><h1>見出しです</h1><p>本文です。</p><button>シェア</button></div></body></html>".encode(),
+        "https://news.web.nhk/newsweb/na/na-k10015100009000",
+    )
+    gc.collect()
+    gc.disable()
+    try:
+        article = parse_article(page)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert (article.title, article.body) == ("見出しです", "本文です。")
 
 
 def test_a_page_without_an_article_is_a_parse_error():
