@@ -138,8 +138,10 @@ class Pipeline:
     ) -> list[store.ClaimedSource]:
         """Lease sources to poll; ``reclaim``: this process's own whose polls went unrecorded."""
         now = utcnow()
+        excluded = set(exclude)  # up to every configured source: no list scans per source
         configured = list(self.sources) if source_ids is None else [sid for sid in source_ids if sid in self.sources]
-        configured = [sid for sid in configured if sid not in exclude]
+        configured = [sid for sid in configured if sid not in excluded]
+        claimable = set(configured)
         with self.store.begin() as connection:
             return store.claim_sources(
                 connection,
@@ -149,7 +151,7 @@ class Pipeline:
                 limit=limit if due_only else len(configured),
                 ids=configured,
                 due_only=due_only,
-                reclaim=[sid for sid in reclaim if sid in configured],
+                reclaim=[sid for sid in reclaim if sid in claimable],
             )
 
     async def run_source(

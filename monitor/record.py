@@ -250,7 +250,12 @@ def _inserted_count(outcome: SourceOutcome, inserted: Mapping[str, tuple[int, So
     """How many of the outcome's new rows it inserted: a first poll offers every item it lists (it
     looks nothing up) and the insert skips those stored already, and of two sources offering one
     new item in a batch, only the first inserts it."""
-    return sum(1 for row in outcome.inserts if row["url"] in inserted and inserted[row["url"]][1] is outcome)
+    return sum(1 for row in outcome.inserts if _owns(outcome, row["url"], inserted))
+
+
+def _owns(outcome: SourceOutcome, url: str, inserted: Mapping[str, tuple[int, SourceOutcome]]) -> bool:
+    """Whether ``url``'s row was inserted in this batch, and from ``outcome``."""
+    return url in inserted and inserted[url][1] is outcome
 
 
 def _item_ids(connection: Connection, outcomes: list[SourceOutcome], inserted: dict[str, int]) -> dict[str, int]:
@@ -276,7 +281,7 @@ def _write_events(
         for draft in outcome.events:
             if draft.item_id is not None:
                 drafts.append((outcome, draft, draft.item_id))
-            elif draft.url in inserted and inserted[draft.url][1] is outcome:
+            elif _owns(outcome, draft.url, inserted):
                 # Only the outcome whose row was inserted owns a new item's event: two sources
                 # listing the same new release in one batch raise one alert, and when that row
                 # waits for its detail page, none yet.

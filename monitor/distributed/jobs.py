@@ -64,7 +64,7 @@ class Jobs:
             return "unknown source"
         pipeline = replace(self._pipeline, owner=job_owner(self._pipeline.owner, job_id))
         # In a thread: the claim is a blocking database call.
-        claimed = await asyncio.to_thread(pipeline.claim, [source_id], True, 1)
+        claimed = await pipeline.store.in_thread(pipeline.claim, [source_id], True, 1)
         if not claimed:  # polled meanwhile (the job was queued twice, or retried after it recorded)
             return "not due"
         recorded = asyncio.get_running_loop().create_future()
@@ -73,13 +73,13 @@ class Jobs:
             try:
                 report = await pipeline.run_source(spec, claimed[0], self._recorder)
             except asyncio.CancelledError:  # the worker stops: the source is due again at once
-                await asyncio.to_thread(self._release, source_id, pipeline.owner)
+                await pipeline.store.in_thread(self._release, source_id, pipeline.owner)
                 raise
             await recorded  # cancelled here, the outcome is written all the same (``drain``)
         finally:
             self._recording.pop(source_id, None)
         if not report.recorded:  # the database was away: give the source back for when it returns
-            await asyncio.to_thread(self._release, source_id, pipeline.owner)
+            await pipeline.store.in_thread(self._release, source_id, pipeline.owner)
         elif report.alerts:
             await self._queue_delivery()
         log_report(report)
