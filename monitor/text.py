@@ -95,8 +95,9 @@ def _normalized(text: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def normalize_line(text: str) -> str:
-    """``normalize`` for one-line fields such as titles: every break becomes a space (cached:
-    titles are normalized for the list fingerprint and again for the stored item)."""
+    """``normalize`` for one-line fields such as titles: every break becomes a space (cached: the
+    same short texts recur, a list row's date, the title of an item listed in every poll and read
+    again from its detail page, a watchlist's names)."""
     return " ".join(_normalized(text).split()) if text else text
 
 
