@@ -20,7 +20,7 @@ from pydantic import (
 
 import scrapers
 from monitor.attachments.extract import EXCEL_TYPES, PDF_TYPES, ReadableType
-from monitor.config.values import DAY, Identifier, RegexList, Seconds, format_duration, within
+from monitor.config.values import DAY, HeaderText, Identifier, RegexList, Seconds, format_duration, within
 from monitor.guard import parse_allow_entry
 from monitor.presets import expand
 
@@ -53,16 +53,6 @@ def _allow_entries(entries: list[str]) -> list[str]:
     return entries
 
 
-def _header_value(text: str) -> str:
-    """A text sent in a request's header (the User-Agent): a control character would end the line."""
-    if text:
-        from monitor.http11 import UNSAFE_VALUE  # only then: it brings the HTTP stack
-
-        if UNSAFE_VALUE.search(text.encode()):
-            raise ValueError("has control characters: it is sent in the User-Agent header")
-    return text
-
-
 class FetchConfig(_Section):
     concurrency: int = Field(10, ge=1, le=500)
     timeout: Annotated[Seconds, within(0.1, 600)] = 20.0
@@ -71,7 +61,7 @@ class FetchConfig(_Section):
     min_host_interval: Annotated[Seconds, within(0, 3600)] = 1.0
     respect_robots_txt: bool = True
     robots_ttl: Annotated[Seconds, within(0, 30 * DAY)] = 21600.0
-    contact: Annotated[str, AfterValidator(_header_value)] = ""
+    contact: HeaderText = ""
     max_detail_fetches: int = Field(40, ge=0, le=10_000)
     detail_attempts: int = Field(3, ge=1, le=100)
     allow: Annotated[list[str], AfterValidator(_allow_entries)] = []
