@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,6 +35,7 @@ from poll_cycle import HOSTS, Site, page_urls, write_config  # noqa: E402
 from startup import compile_as_installed, run_once  # noqa: E402
 
 from tests.cli import regwatch_command  # noqa: E402
+from tests.databases import scratch_schema  # noqa: E402
 from tests.servers import PROJECT_ROOT, start  # noqa: E402
 
 URLWATCH = "urlwatch==2.29"
@@ -90,8 +92,8 @@ def one_round(arguments: argparse.Namespace, seed: int, urlwatch: list[str]) -> 
     """(tool, cycle) → (wall, CPU, peak RSS) of one round on a fresh site and fresh stores."""
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     results = {}
-    with tempfile.TemporaryDirectory() as temp:
-        workdir = Path(temp)
+    with ExitStack() as cleanup:
+        workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
         (workdir / "site").mkdir()
         site = Site(workdir / "site", arguments.pages)
         hosts = [f"--host={host}" for host in ["127.0.0.1", *HOSTS]]
@@ -100,7 +102,10 @@ def one_round(arguments: argparse.Namespace, seed: int, urlwatch: list[str]) -> 
             urls = page_urls(server.port, arguments.pages)
             (workdir / "urls.txt").write_text("\n".join(urls), encoding="utf-8")
             write_config(workdir, urls, CONCURRENCY, arguments.latency, scraper=HTML_LIST)
-            database = arguments.database_url or f"sqlite:///{workdir / 'regwatch.db'}"
+            if arguments.database_url:  # a schema of the round's own: its cold cycle finds nothing stored
+                database = cleanup.enter_context(scratch_schema(arguments.database_url, prefix="rw_bench"))
+            else:
+                database = f"sqlite:///{workdir / 'regwatch.db'}"
             regwatch_env = {**env, "REGWATCH_DATABASE_URL": database}
             commands = {
                 "floor": ([sys.executable, "-c", _FLOOR, str(workdir / "urls.txt"), str(CONCURRENCY)], env),
@@ -122,7 +127,10 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database-url", help="regwatch's database (default: a fresh SQLite file per round)")
+    parser.add_argument(
+        "--database-url",
+        help="regwatch's database (default: a fresh SQLite file per round; PostgreSQL: a scratch schema per round)",
+    )
     arguments = parser.parse_args()
     urlwatch = urlwatch_command()
     compile_as_installed()
