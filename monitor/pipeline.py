@@ -103,11 +103,9 @@ class Pipeline:
         try:
             while more or running:
                 if more and len(running) <= pool // 2:
-                    # In a thread: the claim waits for the database (on SQLite, another process's writes).
-                    claimed = await self.store.in_thread(self.claim, source_ids, due_only, pool - len(running), exclude=polled)
+                    claimed = await self.claim_ready(source_ids, due_only, pool - len(running), exclude=polled)
                     more = due_only and len(claimed) == pool - len(running)
                     polled += [source.id for source in claimed]
-                    await self.recall_robots(claimed)
                     for source in claimed:
                         spec = self.sources[source.id]
                         task = asyncio.create_task(self.run_source(spec, source, recorder, backfill=backfill, progress=progress))
@@ -123,11 +121,7 @@ class Pipeline:
             await recorder.drain()
         return reports
 
-    async def recall_robots(self, claimed: Sequence[store.ClaimedSource]) -> None:
-        """The kept robots.txt of the claimed sources' origins, read in one call before their first requests."""
-        await self.fetcher.recall_robots(self.sources[source.id].url for source in claimed)
-
-    def claim(
+    async def claim_ready(
         self,
         source_ids: Sequence[str] | None,
         due_only: bool,
@@ -136,12 +130,20 @@ class Pipeline:
         exclude: Sequence[str] = (),
         reclaim: Sequence[str] = (),
     ) -> list[store.ClaimedSource]:
-        """Lease sources to poll; ``reclaim``: this process's own whose polls went unrecorded."""
+        """Lease sources to poll (``reclaim``: this process's own whose polls went unrecorded) off the
+        event loop, for the lease waits for the database (on SQLite, for another process's writes);
+        then read the kept robots.txt of their origins in one call, before their first requests."""
+        claimed = await self.store.in_thread(self._claim, source_ids, due_only, limit, exclude, reclaim)
+        await self.fetcher.recall_robots(self.sources[source.id].url for source in claimed)
+        return claimed
+
+    def _claim(
+        self, source_ids: Sequence[str] | None, due_only: bool, limit: int, exclude: Sequence[str], reclaim: Sequence[str]
+    ) -> list[store.ClaimedSource]:
         now = utcnow()
         excluded = set(exclude)  # up to every configured source: no list scans per source
         configured = list(self.sources) if source_ids is None else [sid for sid in source_ids if sid in self.sources]
         configured = [sid for sid in configured if sid not in excluded]
-        claimable = set(configured)
         with self.store.begin() as connection:
             return store.claim_sources(
                 connection,
@@ -151,7 +153,7 @@ class Pipeline:
                 limit=limit if due_only else len(configured),
                 ids=configured,
                 due_only=due_only,
-                reclaim=[sid for sid in reclaim if sid in claimable],
+                reclaim=reclaim,  # claim_sources claims none but ``ids``
             )
 
     async def run_source(

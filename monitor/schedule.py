@@ -54,33 +54,37 @@ class Poller:
         self._busy: dict[str, asyncio.Task[RunReport]] = {}
         self._unrecorded: set[str] = set()  # polled, but the database was away: poll them again
         self._outage = Outage("the database", logger, "no source is polled")
+        self._starting: asyncio.Future[None] | None = None  # the latest tick's claim and start
 
     async def tick(self) -> None:
         metrics.HEARTBEAT.beat()  # before anything that may fail: a tick during an outage still ticks
         free = self._capacity - len(self._busy)
         if free <= 0:
             return
+        # Shielded from the stop, which cancels a running tick: a claim under way in the database's
+        # thread leases its sources all the same, so they are started, for ``stop`` to let them
+        # finish or give them back (it waits for this first).
+        self._starting = asyncio.ensure_future(self._start_due(free))
         try:
-            # In a thread: the claim waits for the database (on SQLite, another process's writes).
-            claimed = await self._pipeline.store.in_thread(
-                self._pipeline.claim, None, True, free, exclude=list(self._busy), reclaim=sorted(self._unrecorded)
+            await asyncio.shield(self._starting)
+        except asyncio.CancelledError:
+            logger.debug("tick cancelled by the stop")
+
+    async def _start_due(self, free: int) -> None:
+        try:
+            claimed = await self._pipeline.claim_ready(
+                None, True, free, exclude=list(self._busy), reclaim=sorted(self._unrecorded)
             )
         except StoreError as exc:
             self._outage.failed(exc)
             return
-        except asyncio.CancelledError:  # the service stops while a claim waits on the database: no error
-            logger.debug("tick cancelled by the stop")
-            return
         self._outage.succeeded()
         self._unrecorded -= {source.id for source in claimed}
-        try:
-            await self._pipeline.recall_robots(claimed)
-        finally:  # even if the service stops meanwhile: a claimed source is polled, or given back by ``stop``
-            for source in claimed:
-                spec = self._pipeline.sources[source.id]
-                self._busy[source.id] = asyncio.create_task(
-                    self._pipeline.run_source(spec, source, self._recorder), name=f"poll {source.id}"
-                )
+        for source in claimed:
+            spec = self._pipeline.sources[source.id]
+            self._busy[source.id] = asyncio.create_task(
+                self._pipeline.run_source(spec, source, self._recorder), name=f"poll {source.id}"
+            )
 
     def _recorded(self, reports: list[RunReport]) -> None:
         for report in reports:
@@ -91,6 +95,8 @@ class Poller:
 
     async def stop(self, grace: float) -> None:
         """Let running polls finish within ``grace`` seconds; the rest give their sources back."""
+        if self._starting is not None:
+            await asyncio.wait([self._starting])  # what a tick cancelled by the stop claimed is running first
         polling = {source_id: task for source_id, task in self._busy.items() if not task.done()}
         if polling:
             _, late = await asyncio.wait(polling.values(), timeout=grace)

@@ -63,8 +63,7 @@ class Jobs:
             logger.warning("%s: not a source of this worker's config; the job is skipped", source_id)
             return "unknown source"
         pipeline = replace(self._pipeline, owner=job_owner(self._pipeline.owner, job_id))
-        # In a thread: the claim is a blocking database call.
-        claimed = await pipeline.store.in_thread(pipeline.claim, [source_id], True, 1)
+        claimed = await pipeline.claim_ready([source_id], True, 1)
         if not claimed:  # polled meanwhile (the job was queued twice, or retried after it recorded)
             return "not due"
         recorded = asyncio.get_running_loop().create_future()
