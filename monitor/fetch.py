@@ -159,8 +159,9 @@ class Fetcher:
 
     async def recall_robots(self, urls: Iterable[str]) -> None:
         """Read what the robots memory keeps for these URLs' origins in one call, before their
-        first requests (monitor.robots.RobotsRules.recall)."""
-        await self._robots.recall(urls)
+        first requests (monitor.robots.RobotsRules.recall). A URL no request is made for (an
+        invalid one) is left out: its own request fails with the reason, and only its source."""
+        await self._robots.recall(url for url in urls if _requestable(url))
 
     async def _read_robots(self, robots_url: str) -> Page:
         return await self._follow(robots_url, list(self._headers), check_robots=False, limit=self._body_limit)
@@ -292,6 +293,14 @@ class _Headers:
     def get(self, name: bytes) -> str | None:
         value = self._values.get(name)
         return value.decode("latin-1") if value is not None else None
+
+
+def _requestable(url: str) -> bool:
+    try:
+        _parse_url(url)
+    except RefusedURLError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=4096)

@@ -67,7 +67,7 @@ def press_and_feed(open_runtime, site: LocalSite) -> Runtime:
     return runtime
 
 
-def poll(runtime: Runtime, **options):
+def poll_all(runtime: Runtime, **options):
     async def run():
         fetcher = runtime.fetcher()
         try:
@@ -75,7 +75,11 @@ def poll(runtime: Runtime, **options):
         finally:
             await fetcher.aclose()
 
-    (report,) = asyncio.run(run())
+    return asyncio.run(run())
+
+
+def poll(runtime: Runtime, **options):
+    (report,) = poll_all(runtime, **options)
     return report
 
 
@@ -331,3 +335,14 @@ def test_an_item_listed_by_two_sources_is_one_item_and_one_alert(press_and_feed)
     assert feed_report.listed == 2 and feed_report.new == 0
     assert len(rows(runtime, ItemRow)) == 3
     assert alerted_titles(runtime).count("北陸通信サービス株式会社に対する行政指導") == 1
+
+
+def test_a_source_whose_url_is_malformed_fails_alone_with_the_reason(open_runtime, site):
+    publish_mic(site)
+    runtime = open_runtime(
+        f'[[sources]]\nid = "mic-press"\nkind = "mic_press_list"\nurl = "{site.url}{LIST}"\n'
+        '[[sources]]\nid = "typo"\nkind = "feed"\nurl = "http://[::1/news.rdf"\n'
+    )
+    reports = {report.source_id: report for report in poll_all(runtime)}
+    assert reports["mic-press"].error is None and reports["mic-press"].baseline
+    assert "invalid URL" in reports["typo"].error
