@@ -140,28 +140,36 @@ def changes(
         added, removed = _sentence_changes(stored.body_raw, content.body_raw)
         if added or removed:
             found.append(Change("body", added=added, removed=removed))
-    if attachments is not None:
-        before = {a.get("label") or a.get("url", ""): a for a in stored.attachments}
-        after = {a.get("label") or a.get("url", ""): a for a in attachments}
-        gained, lost = tuple(name for name in after if name not in before), tuple(name for name in before if name not in after)
-        # A file read now and before whose bytes differ; one not read either time tells nothing.
-        altered = tuple(
-            name
-            for name, now in after.items()
-            if name in before and now.get("sha256") and before[name].get("sha256") and now["sha256"] != before[name]["sha256"]
-        )
-        if gained or lost or altered:
-            found.append(Change("attachments", added=gained, removed=lost, changed=altered))
+    if attachments is not None and (attachment_change := _attachment_change(stored.attachments, attachments)):
+        found.append(attachment_change)
     return tuple(found)
+
+
+def _attachment_change(before: Sequence[Mapping[str, str]], after: Sequence[Mapping[str, str]]) -> Change | None:
+    old = {a.get("label") or a.get("url", ""): a for a in before}
+    new = {a.get("label") or a.get("url", ""): a for a in after}
+    gained, lost = tuple(name for name in new if name not in old), tuple(name for name in old if name not in new)
+    # A file read now and before whose bytes differ; one not read either time tells nothing.
+    altered = tuple(
+        name
+        for name, now in new.items()
+        if name in old and now.get("sha256") and old[name].get("sha256") and now["sha256"] != old[name]["sha256"]
+    )
+    return Change("attachments", added=gained, removed=lost, changed=altered) if gained or lost or altered else None
 
 
 def new_versions(candidates: Iterable[tuple[ItemVersion, ItemVersion | None]]) -> list[ItemVersion]:
     """Of items' current contents (each beside its newest stored version), those that are new
-    versions: a first one, or one whose text or attachments differ (a re-fetch of the same is none)."""
+    versions: a first one, or one whose text or attachments differ (a re-fetch of the same is none).
+    Equal fingerprints are equal titles and bodies: then only the lead and the attachments are
+    compared, without normalizing the two bodies again (most updates are re-fetches of the same)."""
     return [
         current
         for current, newest in candidates
-        if newest is None or current.fingerprint != newest.fingerprint or version_changes(newest, current)
+        if newest is None
+        or current.fingerprint != newest.fingerprint
+        or any(_sentence_changes(newest.lead, current.lead))
+        or _attachment_change(newest.attachments, current.attachments)
     ]
 
 

@@ -211,6 +211,21 @@ def test_a_changed_attachment_file_is_a_new_version_though_the_text_is_the_same(
     assert [change.changed for change in version_changes(first, second)] == [("別紙1",)]
 
 
+def test_a_changed_lead_is_a_new_version_though_the_title_and_body_are_the_same(database_url):
+    database = open_store(database_url)
+    with database.begin() as c:
+        store.sync_sources(c, [("a", "feed", "https://a", True)], NOW)
+        (item_id,) = store.insert_items(c, [{**_item("https://x/1"), "lead": "令和６年に指導した。"}]).values()
+        record_versions(c, [item_id], NOW)
+        for minutes, lead in enumerate(("令和6年に指導した。", "令和6年に再び指導した。"), start=1):  # the first: layout only
+            store.update_items(c, [{"item_id": item_id, "lead": lead}])
+            record_versions(c, [item_id], NOW + timedelta(minutes=minutes))
+    with database.read() as c:
+        versions = item_versions(c, item_id)
+    assert [v.lead for v in versions] == ["令和６年に指導した。", "令和6年に再び指導した。"]
+    assert [change.field for change in version_changes(*versions)] == ["lead"]
+
+
 def test_the_migration_gives_every_stored_item_its_current_version(database_url):
     database = store.Store(database_url)
     database.upgrade("0005")  # before versions were kept
