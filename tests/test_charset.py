@@ -4,6 +4,7 @@ import pytest
 
 from monitor.charset import _CONTROLS_ONLY_FROM_THEIR_BYTE, codec_for, declared_charset, decode
 from monitor.errors import DecodeError
+from monitor.text import CONTROL_CODEPOINTS
 
 NEC_IBM_TEXT = "髙橋と山﨑が①番の㈱で"
 
@@ -66,21 +67,26 @@ def test_controls_are_removed_in_every_codec(codec, control):
     assert decode(text.encode(codec), f"text/html; charset={codec}").text == expected
 
 
-def test_text_without_control_bytes_is_kept_as_decoded():
-    text = f"<p>{NEC_IBM_TEXT}\t終</p>\n" * 50
-    assert decode(text.encode("cp932"), "text/html; charset=Shift_JIS").text == text
+def test_a_control_character_decoded_from_other_bytes_is_removed_too():
+    """UTF-7 spells NUL without a NUL byte: the bytes alone cannot say its text holds none."""
+    assert decode(b"<p>+AAA-</p>", "text/html; charset=utf-7").text == "<p></p>"
 
 
 @pytest.mark.parametrize("codec", sorted(_CONTROLS_ONLY_FROM_THEIR_BYTE))
-def test_codecs_skipping_the_text_search_make_no_control_byte_part_of_a_character(codec):
-    """Why the text of bytes without control bytes is not searched: in these codecs, no other
-    character's bytes include one."""
-    control_bytes = set(range(0x20)) | {0x7F}
-    for code in range(0x80, 0x10000):
-        if 0xD800 <= code <= 0xDFFF:
-            continue
+def test_codecs_whose_text_is_not_searched_decode_no_control_character_but_from_its_byte(codec):
+    """Why the text of bytes without control bytes is not searched for them: in these codecs, no
+    sequence of other bytes decodes to one (two-byte sequences, and the three-byte ones of UTF-8
+    and EUC-JP's JIS X 0212)."""
+    controls = set(CONTROL_CODEPOINTS)
+    others = [byte for byte in range(256) if byte not in controls]
+    high = range(0x80, 0x100)
+    sequences = [
+        *(bytes((a, b)) for a in others for b in others),
+        *(bytes((a, b, c)) for a in [*range(0xE0, 0xF0), 0x8F] for b in high for c in high),
+    ]
+    for sequence in sequences:
         try:
-            encoded = chr(code).encode(codec)
-        except UnicodeEncodeError:
+            text = sequence.decode(codec)
+        except UnicodeDecodeError:
             continue
-        assert not control_bytes & set(encoded), (codec, hex(code))
+        assert not controls & set(map(ord, text)), (codec, sequence)
