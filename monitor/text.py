@@ -78,10 +78,6 @@ def normalize(text: str) -> str:
     """NFKC plus the dash, wave-dash and blank rules; keeps paragraph breaks."""
     if not text:  # a list entry's summary, mostly: the rules would cost µs to find nothing
         return text
-    return _normalized(text)
-
-
-def _normalized(text: str) -> str:
     text = _FOOTNOTE_MARKS.sub("", text)
     text = nfkc(text)
     text = _DASH_BETWEEN_DIGITS.sub(r"\1-", text)
@@ -98,7 +94,7 @@ def normalize_line(text: str) -> str:
     """``normalize`` for one-line fields such as titles: every break becomes a space (cached: the
     same short texts recur, a list row's date, the title of an item listed in every poll and read
     again from its detail page, a watchlist's names)."""
-    return " ".join(_normalized(text).split()) if text else text
+    return " ".join(normalize(text).split())
 
 
 def content_hash(*parts: str) -> str:
