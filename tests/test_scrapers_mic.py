@@ -84,6 +84,14 @@ def test_press_release_page_gives_title_era_date_body_bureau_and_attachments():
     assert article.attributes["attachments"][1]["type"] == "xlsx"
 
 
+def test_a_release_date_is_found_past_blanks_that_normalizing_drops():
+    url = "https://www.soumu.go.jp/menu_news/s-news/x.html"
+    spaced = "お知らせ" + "\u3000" * 450 + "令和6年2月9日"  # a layout of full-width spaces, as pages pad columns
+    html = f"<html><head><title>総務省｜件名</title></head><body><div class='contentsBody'><p>{spaced}</p></div></body></html>"
+    article = get_detail_parser("mic_page").parse(page_from_bytes(html.encode("cp932"), url))
+    assert article.published_at == datetime(2024, 2, 8, 15, 0, tzinfo=timezone.utc)
+
+
 def test_other_pages_of_the_template_parse_too():
     article = get_detail_parser("mic_page").parse(
         fixture_page("mic/kaiken.html", "https://www.soumu.go.jp/menu_news/kaiken/x.html")
