@@ -33,7 +33,8 @@ class Shares:
             try:
                 return function(*arguments, **keywords)
             finally:
-                self._spent[share] += time.thread_time() - start
+                spent = time.thread_time() - start  # read first: another thread may add to the share meanwhile
+                self._spent[share] += spent
                 self._counting.on = False
 
         return call

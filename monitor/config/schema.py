@@ -20,7 +20,7 @@ from pydantic import (
 
 import scrapers
 from monitor.attachments.extract import EXCEL_TYPES, PDF_TYPES, ReadableType
-from monitor.config.values import DAY, HeaderText, Identifier, RegexList, Seconds, format_duration, within
+from monitor.config.values import DAY, Identifier, RegexList, Seconds, UserAgentText, format_duration, within
 from monitor.guard import parse_allow_entry
 from monitor.presets import expand
 
@@ -61,7 +61,7 @@ class FetchConfig(_Section):
     min_host_interval: Annotated[Seconds, within(0, 3600)] = 1.0
     respect_robots_txt: bool = True
     robots_ttl: Annotated[Seconds, within(0, 30 * DAY)] = 21600.0
-    contact: HeaderText = ""
+    contact: UserAgentText = ""
     max_detail_fetches: int = Field(40, ge=0, le=10_000)
     detail_attempts: int = Field(3, ge=1, le=100)
     allow: Annotated[list[str], AfterValidator(_allow_entries)] = []

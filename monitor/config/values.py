@@ -65,8 +65,8 @@ def within(minimum: float, maximum: float) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _header_safe(text: str) -> str:
-    """A text sent in a request's header (the User-Agent): a control character would end the line."""
+def _user_agent_safe(text: str) -> str:
+    """A text sent in the User-Agent header: a control character would end the line."""
     if text:
         from monitor.http11 import UNSAFE_VALUE  # only then: it brings the HTTP stack
 
@@ -78,5 +78,5 @@ def _header_safe(text: str) -> str:
 DAY = 86400.0
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
 RegexList = Annotated[list[str], AfterValidator(_compile_all)]
-HeaderText = Annotated[str, AfterValidator(_header_safe)]
+UserAgentText = Annotated[str, AfterValidator(_user_agent_safe)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
