@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 ROBOTS_AGENT = "regwatch"
 _RETRY_SECONDS = 300.0
-# RFC 9309 §2.5: a crawler may stop parsing robots.txt after 500 KiB (what is kept, and parsed).
+# RFC 9309 §2.5: a crawler may stop parsing robots.txt after 500 KiB. Cut (for what is kept, and
+# parsed) at as many characters: at least 500 KiB of the file.
 _MAX_CHARACTERS = 500 * 1024
 # How long "the memory keeps nothing for this origin", read for a poll's claimed sources, spares
 # their first request a second read.

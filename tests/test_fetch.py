@@ -1,5 +1,6 @@
 import asyncio
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -7,8 +8,10 @@ from monitor import __version__
 from monitor.config import FetchConfig
 from monitor.errors import BodyTooLargeError, HTTPStatusError, RobotsDeniedError, TransportError
 from monitor.fetch import BodyLimit, Fetcher
+from monitor.jpdates import utcnow
 from monitor.store import Store
-from monitor.store.robots import StoredRobots
+from monitor.store.robots import StoredRobots, keep_robots
+from tests.conftest import LocalSite
 from tests.servers import start
 
 # The local test site is on loopback, which the address guard refuses unless allowed.
@@ -67,11 +70,11 @@ def robots_paths(site) -> list[str]:
     return [r["path"] for r in site.requests() if r["path"] == "/robots.txt"]
 
 
-def in_next_process(store: Store, use, **config: object):
+def in_next_process(store: Store, use, memory: StoredRobots | None = None, **config: object):
     """``use(fetcher)`` with a fresh fetcher (nothing cached in memory) over ``store``'s robots memory."""
 
     async def run():
-        fetcher = Fetcher(FetchConfig(**{**FAST, **config}), robots_memory=StoredRobots(store))
+        fetcher = Fetcher(FetchConfig(**{**FAST, **config}), robots_memory=memory or StoredRobots(store))
         try:
             return await use(fetcher)
         finally:
@@ -106,6 +109,61 @@ def test_robots_txt_is_kept_in_the_database_for_the_next_process_as_long_as_its_
         next_process(recall_first=True, robots_ttl=0.2)  # older than this config trusts: asked again
         assert robots_paths(site) == ["/robots.txt"] * 2
         assert "/private/b.html" not in [r["path"] for r in site.requests()]
+    finally:
+        store.dispose()
+
+
+class CountedRobots(StoredRobots):
+    """The database's robots memory, with the origins each read of it asked for."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self.recalls: list[list[str]] = []
+
+    async def recall(self, origins, max_age):  # type: ignore[no-untyped-def]
+        self.recalls.append(sorted(origins))
+        return await super().recall(origins, max_age)
+
+
+def test_the_kept_robots_txt_of_a_polls_origins_is_read_in_one_call(site, tmp_path, database_url):
+    (tmp_path / "other").mkdir()
+    other = LocalSite(tmp_path / "other", start("tests.servers.site", "--root", str(tmp_path / "other")))
+    urls = [site.write("/a.html", "ok"), other.write("/b.html", "ok")]
+    store = Store(database_url)
+    store.upgrade()
+
+    async def poll(fetcher):
+        await fetcher.recall_robots(urls)
+        return [(await fetcher.get(url)).content for url in urls]
+
+    try:
+        for _ in range(2):  # nothing kept, then both kept: one read each time, not one per origin
+            memory = CountedRobots(store)
+            assert in_next_process(store, poll, memory=memory) == [b"ok", b"ok"]
+            assert memory.recalls == [sorted({site.url, other.url})]
+        assert robots_paths(site) == robots_paths(other) == ["/robots.txt"]
+    finally:
+        other.server.stop()
+        store.dispose()
+
+
+def test_a_kept_robots_txt_is_trusted_only_for_what_is_left_of_robots_ttl(site, database_url):
+    site.write("/robots.txt", "User-agent: *\nDisallow: /private/\n")
+    url = site.write("/a.html", "ok")
+    store = Store(database_url)
+    store.upgrade()
+    with store.begin() as connection:  # read 0.7 s ago by another process
+        keep_robots(connection, site.url, "User-agent: *\nDisallow: /private/\n", utcnow() - timedelta(seconds=0.7))
+
+    async def twice(fetcher):
+        await fetcher.get(url)
+        assert robots_paths(site) == []  # the kept one, for the 0.3 s robots_ttl leaves it
+        await asyncio.sleep(0.5)
+        await fetcher.get(url)
+
+    try:
+        in_next_process(store, twice, robots_ttl=1.0)
+        assert robots_paths(site) == ["/robots.txt"]
     finally:
         store.dispose()
 
