@@ -9,6 +9,7 @@ not be fooled.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable
 
 import pytest
@@ -217,3 +218,27 @@ def test_chunk_lines():
     assert trailer_end(b"\r\nnext") == 2 and trailer_end(b"X: 1\r\n\r\n") == 8 and trailer_end(b"X: 1\r\n") == -1
     with pytest.raises(ProtocolError, match="too long"):
         chunk_size(b"1" * 2000)
+
+
+def test_a_paused_connection_reads_again_when_its_reader_wants_more_however_its_buffer_was_emptied():
+    """A body not read to its end is dropped on close (the buffer cleared, not taken): the next
+    read on the connection must not wait on a transport still paused."""
+
+    async def run() -> bytes:
+        ours, theirs = socket.socketpair()
+        transport, protocol = await asyncio.get_running_loop().create_connection(connections._Protocol, sock=ours)
+        theirs.setblocking(False)
+        sending = asyncio.create_task(asyncio.get_running_loop().sock_sendall(theirs, b"x" * (4 * connections._HIGH_WATER)))
+        try:
+            async with asyncio.timeout(5):
+                while len(protocol.buffer) < connections._HIGH_WATER:  # reading pauses here
+                    await asyncio.sleep(0.01)
+                protocol.buffer.clear()  # as Response.aclose drops an unread body
+                await protocol.more()
+                return bytes(protocol.buffer)
+        finally:
+            sending.cancel()
+            transport.close()
+            theirs.close()
+
+    assert asyncio.run(run())
