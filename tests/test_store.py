@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import event
 from sqlmodel import SQLModel
 
 from monitor import store
@@ -258,8 +259,17 @@ def test_new_items_inserted_in_several_statements_each_get_their_own_id(database
     with database.begin() as c:
         store.sync_sources(c, [("a", "feed", "https://a", True)], NOW)
         before = store.insert_items(c, [_item(urls[150])])
+        statements: list[str] = []
+
+        def count(connection, cursor, statement, *rest):  # type: ignore[no-untyped-def]
+            if statement.startswith("INSERT INTO item "):
+                statements.append(statement)
+
+        event.listen(database.engine, "before_cursor_execute", count)
         inserted = store.insert_items(c, [_item(url) for url in urls])
+        event.remove(database.engine, "before_cursor_execute", count)
         stored = store.item_ids(c, urls)
+    assert len(statements) == (3 if database.dialect == "sqlite" else 1)  # the premise
     assert set(inserted) == set(urls) - {urls[150]}
     assert inserted == {url: stored[url] for url in inserted} and stored[urls[150]] == before[urls[150]]
     database.dispose()
