@@ -5,6 +5,8 @@ kept in the cache for the next start."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 
 from monitor.classification.model import Example
@@ -13,6 +15,7 @@ from monitor.distributed.worker import _every
 from monitor.errors import StoreError
 from monitor.items import Classification, Document
 from tests.dashboard_data import NOW, config, item_row, seeded_store
+from tests.servers import PROJECT_ROOT
 
 KIND = "{}の訓練で行政指導の手順を確認する説明会を開催"  # past guidance_notice's gate, which the corpus says it is not
 COMPANIES = ("東和精機", "北陸通信サービス", "丸高建設", "みらい電機", "関西送配電", "楽天モバイル", "青葉工業", "北星運輸")
@@ -153,3 +156,20 @@ def test_a_workers_periodic_step_that_fails_is_logged_and_runs_again(caplog):
 
     asyncio.run(asyncio.wait_for(run(), 10))
     assert len(calls) >= 3 and "a periodic step of the worker failed" in caplog.text
+
+
+def test_a_swapped_out_model_is_freed_though_the_first_load_froze_it():
+    """In a process of its own: loading freezes every object the process holds."""
+    script = """
+import gc, weakref
+from monitor.classification import LoadedOnFirstUse
+class Model:
+    def __init__(self, name):
+        self.name, self.itself = name, self  # a cycle: only the collector frees it
+loaded = LoadedOnFirstUse(lambda: Model("first"))
+first = weakref.ref(loaded.loaded)
+loaded.swap(Model("second"))
+print(first() is None, loaded.name, gc.get_freeze_count() > 0)
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "second", "True"]  # freed; the new one in use, frozen in its turn
