@@ -130,7 +130,7 @@ class RobotsRules:
             text = None  # an unusable robots.txt (too large, bad encoding, a redirect loop): no rules
         if self._memory is not None:
             # Kept in the background: the page's request must not wait for a database write
-            # (on SQLite, behind another process's lock); ``aclose`` waits for it.
+            # (on SQLite, it may wait for another process's lock); ``aclose`` waits for it.
             keeping = asyncio.create_task(self._memory.keep(origin, text))
             self._keeping.add(keeping)
             keeping.add_done_callback(self._keeping.discard)

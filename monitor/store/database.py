@@ -57,7 +57,9 @@ _SQLITE_ROWS_PER_INSERT = 100
 # SQLite writes one transaction at a time and a poll's reads take well under a millisecond, so
 # the event loop's database calls share one thread (Store.in_thread): one pooled connection (one
 # page cache, one statement cache) and one malloc arena, where each of the loop's default workers
-# kept its own (a cold poll of 1000 sources peaked 12 MB higher).
+# kept its own (a cold poll of 1000 sources peaked 12 MB higher). The price: while a write waits
+# for another process's lock (a dashboard, a `poll --once`; up to the busy timeout), this
+# process's reads wait behind it instead of reading beside it (WAL would let them).
 _SQLITE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
 
 P = ParamSpec("P")
