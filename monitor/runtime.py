@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, TextIO
 
@@ -92,13 +94,12 @@ class Runtime:
         """``label_corrections``, raising StoreError while the database cannot be read."""
         from monitor.classification.model import Example
         from monitor.store.people import corrected_items, corrected_labels
-        from monitor.text import normalize, normalize_line
 
         with self.store.read() as connection:
             items = corrected_items(connection)
         return [
             Example(
-                Document(normalize_line(item["title"]), normalize(item["body"]), item["published"], item["url"], item["source"]),
+                _corrected_document(item["title"], item["body"], item["published"], item["url"], item["source"]),
                 frozenset(corrected_labels(item["predicted"], item["corrections"])),
                 f"item-{item['id']}",
             )
@@ -136,3 +137,12 @@ class Runtime:
 
     def close(self) -> None:
         self.store.dispose()
+
+
+@functools.lru_cache(maxsize=1024)
+def _corrected_document(title: str, body: str, published: datetime | None, url: str, source_id: str) -> Document:
+    """A corrected item as a classifier reads it. Cached: a service reads every correction each
+    tick (Relearner.check, on the database's thread), and finds the same texts almost always."""
+    from monitor.text import normalize, normalize_line
+
+    return Document(normalize_line(title), normalize(body), published, url, source_id)
