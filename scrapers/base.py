@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from monitor.items import Article, Page, RawItem
 from monitor.urls import canonical_url
-from scrapers.soup import Keep, discard, parse_html
+from scrapers.soup import Keep, discarded, parse_html
 
 
 class NoOptions(BaseModel):
@@ -151,10 +151,8 @@ def _strainer(selectors: tuple[str, ...]) -> Keep | None:
 
 def _read(scrape: Callable[[BeautifulSoup, Page], T], soup: BeautifulSoup, page: Page) -> T:
     """What ``scrape`` reads in the soup; the soup is then taken apart (scrapers.soup.discard)."""
-    try:
+    with discarded(soup):
         return scrape(soup, page)
-    finally:
-        discard(soup)
 
 
 def register(scraper: type) -> type:

@@ -9,9 +9,9 @@ releases of one day may share a date cell (rowspan), so a row without a date tak
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from bs4 import BeautifulSoup, Tag
 from pydantic import Field
@@ -60,17 +60,17 @@ _DATE_WITHIN = 400
 # the site's menus, so it is read only from pages without div.contentsBody.
 _TEMPLATE = ("title", "div.contentsBody")
 
+T = TypeVar("T")
 
-@contextmanager
-def _content(soup: BeautifulSoup, page: Page) -> Iterator[tuple[BeautifulSoup, Tag]]:
-    """The soup and the content in it: div.contentsBody; on a page without one (rare, so parsed a
-    second time, whole) div#contentsWrapper, else the body."""
+
+def _in_content(soup: BeautifulSoup, page: Page, read: Callable[[BeautifulSoup, Tag], T]) -> T:
+    """``read(soup, content)``, the content being div.contentsBody; on a page without one (rare,
+    so parsed a second time, whole) div#contentsWrapper, else the body."""
     root = select_one(soup, "div.contentsBody")
     if root is not None:
-        yield soup, root
-        return
+        return read(soup, root)
     with whole_page(page) as whole:
-        yield whole, select_one(whole, "div#contentsWrapper") or whole.body or whole
+        return read(whole, select_one(whole, "div#contentsWrapper") or whole.body or whole)
 
 
 @register
@@ -84,32 +84,35 @@ class PressList(HtmlList[PressListOptions]):
     page_urls = staticmethod(press_list_pages)
 
     def items(self, soup: BeautifulSoup, page: Page) -> list[RawItem]:
-        with _content(soup, page) as (soup, root):
-            items: list[RawItem] = []
-            current_date: date | None = None
-            for row in tags(root, "tr"):
-                cells = child_tags(row, "td", "th")
-                anchor = next((a for a in tags(row, "a") if a.get("href")), None)
-                if anchor is None or all(cell.name == "th" for cell in cells):
-                    continue
-                # A broken row may hold its link outside any cell: then it has no date or bureau of its own.
-                holder = _child_holding(row, anchor)
-                link_cell = next((i for i, cell in enumerate(cells) if cell is holder), None)
-                row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell else None
-                current_date = row_date or current_date
-                later_cells = cells[link_cell + 1 :] if link_cell is not None else []
-                bureau = inline_text(later_cells[-1]) if later_cells else ""
-                items.append(
-                    RawItem(
-                        link=absolute_url(str(anchor["href"]), page.final_url),
-                        title=inline_text(anchor),
-                        published_at=jst_date_start(current_date) if current_date else None,
-                        attributes={"bureau": bureau} if bureau else {},
-                    )
-                )
-            if not items and next(tags(root, "table"), None) is None:
-                raise ParseError(f"{page.url}: no 報道資料 table in the page")
-            return items
+        return _in_content(soup, page, lambda soup, root: _rows(root, page))
+
+
+def _rows(root: Tag, page: Page) -> list[RawItem]:
+    items: list[RawItem] = []
+    current_date: date | None = None
+    for row in tags(root, "tr"):
+        cells = child_tags(row, "td", "th")
+        anchor = next((a for a in tags(row, "a") if a.get("href")), None)
+        if anchor is None or all(cell.name == "th" for cell in cells):
+            continue
+        # A broken row may hold its link outside any cell: then it has no date or bureau of its own.
+        holder = _child_holding(row, anchor)
+        link_cell = next((i for i, cell in enumerate(cells) if cell is holder), None)
+        row_date = parse_jp_date(normalize_line(inline_text(cells[0]))) if link_cell else None
+        current_date = row_date or current_date
+        later_cells = cells[link_cell + 1 :] if link_cell is not None else []
+        bureau = inline_text(later_cells[-1]) if later_cells else ""
+        items.append(
+            RawItem(
+                link=absolute_url(str(anchor["href"]), page.final_url),
+                title=inline_text(anchor),
+                published_at=jst_date_start(current_date) if current_date else None,
+                attributes={"bureau": bureau} if bureau else {},
+            )
+        )
+    if not items and next(tags(root, "table"), None) is None:
+        raise ParseError(f"{page.url}: no 報道資料 table in the page")
+    return items
 
 
 def _child_holding(parent: Tag, node: Tag) -> Tag:
@@ -127,26 +130,29 @@ class TemplatePage(HtmlDetail):
     keep = _TEMPLATE
 
     def article(self, soup: BeautifulSoup, page: Page) -> Article:
-        with _content(soup, page) as (soup, root):
-            body = block_text(root)
-            if not body:
-                raise ParseError(f"{page.url}: the page has no text in div.contentsBody")
-            title = _title(soup, root)
-            published = parse_jp_date(normalize(body[: _DATE_WITHIN * 2])[:_DATE_WITHIN])
-            contact = _contact(body)
-            attributes: dict[str, object] = {"attachments": _attachments(root, page.final_url)}
-            if contact:
-                attributes["contact"] = contact
-                bureau = _BUREAU.search(normalize_line(contact.split("\n", 1)[0]))
-                if bureau:
-                    attributes["bureau"] = bureau.group(1)
-            return Article(
-                title=title,
-                body=body,
-                lead=_lead(body, title),
-                published_at=jst_date_start(published) if published else None,
-                attributes=attributes,
-            )
+        return _in_content(soup, page, lambda soup, root: _article(soup, root, page))
+
+
+def _article(soup: BeautifulSoup, root: Tag, page: Page) -> Article:
+    body = block_text(root)
+    if not body:
+        raise ParseError(f"{page.url}: the page has no text in div.contentsBody")
+    title = _title(soup, root)
+    published = parse_jp_date(normalize(body[: _DATE_WITHIN * 2])[:_DATE_WITHIN])
+    contact = _contact(body)
+    attributes: dict[str, object] = {"attachments": _attachments(root, page.final_url)}
+    if contact:
+        attributes["contact"] = contact
+        bureau = _BUREAU.search(normalize_line(contact.split("\n", 1)[0]))
+        if bureau:
+            attributes["bureau"] = bureau.group(1)
+    return Article(
+        title=title,
+        body=body,
+        lead=_lead(body, title),
+        published_at=jst_date_start(published) if published else None,
+        attributes=attributes,
+    )
 
 
 def _title(soup: BeautifulSoup, root: Tag) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 
 import soupsieve
@@ -69,11 +69,15 @@ def parse_html(page: Page, keep: Keep | None = None) -> BeautifulSoup:
         raise ParseError(f"{page.url}: not an HTML document ({exc})") from None
 
 
-@contextmanager
-def whole_page(page: Page) -> Iterator[BeautifulSoup]:
+def whole_page(page: Page) -> AbstractContextManager[BeautifulSoup]:
     """The whole page, parsed a second time, for a page whose kept parts lack its content (rare);
     taken apart once read, as the kept parts' soup is by scrapers.base."""
-    soup = parse_html(page)
+    return discarded(parse_html(page))
+
+
+@contextmanager
+def discarded(soup: BeautifulSoup) -> Iterator[BeautifulSoup]:
+    """``soup``, taken apart (``discard``) once the block that reads it is done."""
     try:
         yield soup
     finally:
