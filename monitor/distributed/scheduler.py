@@ -85,7 +85,7 @@ class Scheduler:
     async def tick(self) -> None:
         metrics.HEARTBEAT.beat()  # first: a tick during a database outage still ticks
         now = utcnow()
-        sources, alerts, digest = await asyncio.to_thread(self._due, now)
+        sources, alerts, digest = await self._runtime.store.in_thread(self._due, now)
         queued = await self._queue_polls(sources)
         if alerts:
             await defer_once(self._app, DELIVER, DELIVERY_LOCK, lock=DELIVERY_LOCK)
@@ -118,12 +118,12 @@ class Scheduler:
         await retry_stalled_jobs(self._app, self._runtime.store, self._config.worker.stalled_after)
 
     async def _schedule_digest(self, name: str) -> None:
-        if await asyncio.to_thread(self._digests.schedule, name, utcnow()):
+        if await self._runtime.store.in_thread(self._digests.schedule, name, utcnow()):
             await defer_once(self._app, DIGESTS, DIGEST_LOCK, lock=DIGEST_LOCK)
 
 
 async def run_scheduler(runtime: Runtime, queue_conninfo: str) -> None:
     """``queue_conninfo``: the database's, from ``queue.conninfo`` (which refuses one that is not PostgreSQL)."""
-    await asyncio.to_thread(create_queue_schema, runtime.store)
+    await runtime.store.in_thread(create_queue_schema, runtime.store)
     async with queue_app(queue_conninfo).open_async() as app:
         await Scheduler(runtime, app).run()

@@ -11,7 +11,6 @@ closed as failed instead: that newer job does the work.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from procrastinate import App
@@ -31,7 +30,7 @@ async def retry_stalled_jobs(app: App, store: Store, stalled_after: float) -> in
     stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after))
     for job in stalled:
         if job.task_name == POLL and job.id is not None:
-            await asyncio.to_thread(_release, store, str(job.task_kwargs.get("source_id", "")), job.id)
+            await store.in_thread(_release, store, str(job.task_kwargs.get("source_id", "")), job.id)
         try:
             await manager.retry_job(job)
             logger.warning("job %s of a worker silent for %gs is retried", _named(job), stalled_after)

@@ -58,7 +58,7 @@ async def _beat() -> None:
 
 async def _work(runtime: Runtime, queue_conninfo: str) -> None:
     config = runtime.settings.config
-    await asyncio.to_thread(create_queue_schema, runtime.store)
+    await runtime.store.in_thread(create_queue_schema, runtime.store)
     runtime.ready(preload=True)
     fetcher = runtime.fetcher()
     concurrency = config.worker.concurrency
