@@ -67,6 +67,26 @@ def test_controls_are_removed_in_every_codec(codec, control):
     assert decode(text.encode(codec), f"text/html; charset={codec}").text == expected
 
 
+def test_text_without_control_bytes_is_kept_as_decoded():
+    text = f"<p>{NEC_IBM_TEXT}\t終</p>\n" * 50
+    assert decode(text.encode("cp932"), "text/html; charset=Shift_JIS").text == text
+
+
+@pytest.mark.parametrize("codec", sorted(_CONTROLS_ONLY_FROM_THEIR_BYTE))
+def test_codecs_skipping_the_text_search_make_no_control_byte_part_of_a_character(codec):
+    """The other direction: in these codecs no other character's bytes include a control byte, so
+    a page's control bytes are control characters, and the byte check sends no clean text to the search."""
+    control_bytes = set(range(0x20)) | {0x7F}
+    for code in range(0x80, 0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        try:
+            encoded = chr(code).encode(codec)
+        except UnicodeEncodeError:
+            continue
+        assert not control_bytes & set(encoded), (codec, hex(code))
+
+
 def test_a_control_character_decoded_from_other_bytes_is_removed_too():
     """UTF-7 spells NUL without a NUL byte: the bytes alone cannot say its text holds none."""
     assert decode(b"<p>+AAA-</p>", "text/html; charset=utf-7").text == "<p></p>"
